@@ -1,0 +1,145 @@
+/** @module createProxyApp: the Hono app, wiring only. */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createMerchantSessionClient } from './applepay/merchant-session.js';
+import type { ProxyConfig } from './config.js';
+import type { ProxyEnv } from './context.js';
+import { createEpayClient, type EpayClient } from './epay/client.js';
+import { ProxyError } from './errors.js';
+import { jsonLineLogger, type Logger } from './log.js';
+import { cors } from './middleware/cors.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import type { PaymentDeps } from './payment.js';
+import { healthRoutes } from './routes/health.js';
+import { paymentRoutes } from './routes/payments.js';
+import { sessionRoutes, type MerchantSessions } from './routes/session.js';
+import { threeDsRoutes } from './routes/three-ds.js';
+import { createSealer } from './seal.js';
+import { MemoryStore, type ProxyStore } from './store.js';
+import { createTokenOpener } from './token-opener.js';
+
+/** Largest request body: an Apple Pay payment with contacts is about 5 KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ProxyAppOptions {
+  /** One line per request; default JSON lines on stdout. */
+  logger?: Logger;
+  /** In-flight locks and replay guard; default in memory (one instance). */
+  store?: ProxyStore;
+  /** The ePay client; default one built from the config. */
+  epay?: EpayClient;
+  /** Merchant validation; default mutual TLS to Apple with the identity certificate. */
+  merchantSessions?: MerchantSessions;
+  /** Extra trust anchors for Apple's gateway (tests; production uses Node's roots and NODE_EXTRA_CA_CERTS). */
+  appleCa?: string | string[];
+}
+
+const closers = new WeakMap<object, () => Promise<void>>();
+
+/** Closes the connections an app made with {@link createProxyApp} holds. */
+export async function closeProxyApp(app: object): Promise<void> {
+  await closers.get(app)?.();
+}
+
+function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = c.req.header('x-forwarded-for');
+    const first = xff?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // not served by @hono/node-server (app.request in tests, or mounted elsewhere)
+  }
+}
+
+/**
+ * Builds the proxy: `POST /applepay/session`, `POST /applepay/payments`, `POST /3ds/callback`, `GET /healthz`.
+ *
+ * @example
+ * ```ts
+ * import { serve } from '@hono/node-server';
+ * import { createProxyApp, loadConfig } from '@epay-applepay/proxy';
+ * const config = loadConfig(process.env);
+ * serve({ fetch: createProxyApp(config).fetch, port: config.port });
+ * ```
+ */
+export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {}): Hono<ProxyEnv> {
+  const log = options.logger ?? jsonLineLogger;
+  const epay = options.epay ?? createEpayClient(config.epay);
+  const store: ProxyStore = options.store ?? new MemoryStore();
+  const deps: PaymentDeps = {
+    config,
+    epay,
+    store,
+    sealer: createSealer(config.orderSigningSecret, '3ds-context'),
+    tokens: createTokenOpener(config),
+  };
+  const appleClient =
+    options.merchantSessions === undefined
+      ? createMerchantSessionClient({
+          identityCertPem: config.apple.identityCertPem,
+          identityKeyPem: config.apple.identityKeyPem,
+          merchantIdentifier: config.apple.merchantId,
+          displayName: config.apple.displayName,
+          ...(options.appleCa === undefined ? {} : { ca: options.appleCa }),
+        })
+      : undefined;
+  const apple = options.merchantSessions ?? appleClient!;
+
+  const app = new Hono<ProxyEnv>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const record = {};
+    c.set('log', record);
+    await next();
+    log({
+      level: c.res.status >= 500 ? 'error' : 'info',
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...record,
+    });
+  });
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('x-content-type-options', 'nosniff');
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  });
+  app.use('/applepay/*', cors(config.allowedOrigins));
+  app.use('/applepay/*', rateLimit(config.rateLimitPerMinute, (c) => clientAddress(c, config.trustProxy)));
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ProxyError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  app.use('/applepay/*', limit);
+  app.use('/3ds/*', limit);
+
+  app.route('/', healthRoutes());
+  app.route('/', sessionRoutes(deps, apple));
+  app.route('/', paymentRoutes(deps));
+  app.route('/', threeDsRoutes(deps));
+
+  app.notFound((c) => c.json({ status: 'error', error: { code: 'not_found', message: 'No such endpoint' } }, 404));
+  app.onError((err, c) => {
+    const e =
+      err instanceof ProxyError ? err : new ProxyError('internal_error', 'Something went wrong in the proxy', { cause: err });
+    const record = c.get('log') ?? {};
+    record.code = e.code;
+    if (e.code === 'internal_error') record.reason = err instanceof Error ? err.name : 'unknown';
+    const res = c.json({ status: 'error', error: { code: e.code, message: e.message } }, e.status as 400);
+    for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
+    return res;
+  });
+
+  closers.set(app, async () => {
+    await Promise.allSettled([epay.close(), appleClient?.close(), store.close?.()]);
+  });
+  return app;
+}

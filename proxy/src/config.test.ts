@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+const cert = join(dir, 'c.pem');
+const key = join(dir, 'k.pem');
+writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+
+const base = {
+  PUBLIC_URL: 'https://pay.shop.kz',
+  EPAY_CLIENT_ID: 'id',
+  EPAY_CLIENT_SECRET: 'secret-value',
+  EPAY_TERMINAL_ID: '67e34d63-102f-4bd1-898e-370781d0074d',
+  ORDER_SIGNING_SECRET: 'x'.repeat(32),
+  APPLE_MERCHANT_ID: 'merchant.kz.shop',
+  APPLE_DISPLAY_NAME: 'Shop',
+  APPLE_PAY_DOMAINS: 'shop.kz, WWW.shop.kz',
+  APPLE_IDENTITY_CERT: cert,
+  APPLE_IDENTITY_KEY: key,
+  APPLE_PROCESSING_CERT: cert,
+  APPLE_PROCESSING_KEY: key,
+};
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults of interface.md', () => {
+    const c = loadConfig(base);
+    expect(c.port).toBe(8787);
+    expect(c.epay.oauthUrl).toBe('https://epay-oauth.homebank.kz/oauth2/token');
+    expect(c.epay.apiUrl).toBe('https://epay-api.homebank.kz');
+    expect(c.epay.tokenMode).toBe('decrypt');
+    expect(c.apple.domains).toEqual(['shop.kz', 'www.shop.kz']);
+    expect(c.allowedOrigins).toEqual(['https://shop.kz', 'https://www.shop.kz']);
+    expect(c.apple.tokenMaxAgeS).toBe(300);
+    expect(c.rateLimitPerMinute).toBe(60);
+    expect(c.apple.rootCaPem).toBeUndefined();
+    expect(c.apple.validationHosts).toBeUndefined();
+    expect(c.apple.processing).toHaveLength(1);
+  });
+
+  it('names every missing setting in one error', () => {
+    const p = problems({});
+    for (const name of ['PUBLIC_URL', 'EPAY_CLIENT_ID', 'EPAY_CLIENT_SECRET', 'EPAY_TERMINAL_ID', 'ORDER_SIGNING_SECRET',
+      'APPLE_MERCHANT_ID', 'APPLE_DISPLAY_NAME', 'APPLE_PAY_DOMAINS', 'APPLE_IDENTITY_CERT', 'APPLE_IDENTITY_KEY',
+      'APPLE_PROCESSING_CERT', 'APPLE_PROCESSING_KEY']) {
+      expect(p.some((x) => x.startsWith(name)), name).toBe(true);
+    }
+  });
+
+  it('names every invalid setting, and never echoes a secret', () => {
+    const p = problems({
+      ...base,
+      PUBLIC_URL: 'http://shop.kz',
+      EPAY_TOKEN_MODE: 'magic',
+      ORDER_SIGNING_SECRET: 'short-secret',
+      PORT: 'eighty',
+      RATE_LIMIT_PER_MINUTE: '-1',
+      APPLE_TOKEN_MAX_AGE_S: '0',
+      ALLOWED_ORIGINS: 'https://shop.kz/path',
+      APPLE_VALIDATION_HOSTS: 'bad host',
+      APPLE_PROCESSING_KEY: `${key},${key}`,
+      APPLE_ROOT_CA: join(dir, 'missing.pem'),
+    });
+    expect(p).toHaveLength(10);
+    expect(p.join('\n')).not.toContain('short-secret');
+  });
+
+  it('passthrough mode needs no processing certificate', () => {
+    const { APPLE_PROCESSING_CERT: _c, APPLE_PROCESSING_KEY: _k, ...rest } = base;
+    const c = loadConfig({ ...rest, EPAY_TOKEN_MODE: 'passthrough' });
+    expect(c.apple.processing).toEqual([]);
+    expect(problems(rest).length).toBe(2);
+  });
+
+  it('takes comma-separated processing pairs, explicit origins and hosts', () => {
+    const c = loadConfig({
+      ...base,
+      APPLE_PROCESSING_CERT: `${cert}, ${cert}`,
+      APPLE_PROCESSING_KEY: `${key},${key}`,
+      ALLOWED_ORIGINS: 'http://localhost:5173,https://shop.kz',
+      APPLE_VALIDATION_HOSTS: '127.0.0.1:8443,apple-pay-gateway.apple.com',
+      PUBLIC_URL: 'http://127.0.0.1:8787/',
+      TRUST_PROXY: 'true',
+    });
+    expect(c.apple.processing).toHaveLength(2);
+    expect(c.allowedOrigins).toEqual(['http://localhost:5173', 'https://shop.kz']);
+    expect(c.apple.validationHosts).toEqual(['127.0.0.1:8443', 'apple-pay-gateway.apple.com']);
+    expect(c.publicUrl).toBe('http://127.0.0.1:8787');
+    expect(c.trustProxy).toBe(true);
+  });
+});

@@ -1,0 +1,234 @@
+/** @module loadConfig: every setting of the proxy, validated once at start, every problem named in one error. */
+import { readFileSync } from 'node:fs';
+
+/** Halyk ePay's production hosts (spec Part 1). */
+export const DEFAULT_EPAY_OAUTH_URL = 'https://epay-oauth.homebank.kz/oauth2/token';
+export const DEFAULT_EPAY_API_URL = 'https://epay-api.homebank.kz';
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_APPLE_TOKEN_MAX_AGE_S = 300;
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60;
+/** HS256 wants a key of at least 256 bits; a shorter shared secret is refused at start. */
+export const MIN_ORDER_SECRET_LENGTH = 32;
+
+export type TokenMode = 'decrypt' | 'passthrough';
+
+/** A Payment Processing certificate and its private key, as PEM text. */
+export interface ProcessingPair {
+  certPem: string;
+  keyPem: string;
+}
+
+/** The proxy's settings, parsed and checked. Holds secrets: never log it. */
+export interface ProxyConfig {
+  port: number;
+  /** The proxy's public base URL without a trailing slash, for `TermUrl`. */
+  publicUrl: string;
+  epay: {
+    clientId: string;
+    clientSecret: string;
+    terminalId: string;
+    oauthUrl: string;
+    /** API base without a trailing slash. */
+    apiUrl: string;
+    tokenMode: TokenMode;
+  };
+  orderSigningSecret: string;
+  apple: {
+    merchantId: string;
+    displayName: string;
+    /** Lower-case domains the button may run on (`initiativeContext`). */
+    domains: string[];
+    identityCertPem: string;
+    identityKeyPem: string;
+    /** Empty in `passthrough` mode when none is configured. */
+    processing: ProcessingPair[];
+    /** Trust root for token signatures; undefined = the bundled Apple Root CA - G3. */
+    rootCaPem: string | undefined;
+    /** Exact `host` or `host:port` entries; undefined = Apple's published gateways. */
+    validationHosts: string[] | undefined;
+    tokenMaxAgeS: number;
+  };
+  /** Exact origins allowed by CORS (scheme://host[:port]). */
+  allowedOrigins: string[];
+  /** Requests per client address per minute on `/applepay/*`; 0 = off. */
+  rateLimitPerMinute: number;
+  /** Take the client address from `X-Forwarded-For` (behind a reverse proxy that sets it). */
+  trustProxy: boolean;
+}
+
+/** Thrown by {@link loadConfig}; `problems` names every missing or invalid setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid proxy settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const HOST_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Parses and validates the proxy's settings from an environment.
+ *
+ * @throws {ConfigError} naming every missing or invalid setting at once.
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env);
+ * serve({ fetch: createProxyApp(config).fetch, port: config.port });
+ * ```
+ */
+export function loadConfig(env: Env): ProxyConfig {
+  const problems: string[] = [];
+  const raw = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const required = (name: string): string => {
+    const v = raw(name);
+    if (v === undefined) problems.push(`${name} is required`);
+    return v ?? '';
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(v);
+  };
+  const url = (name: string, value: string | undefined, opts: { httpOnLoopback?: boolean } = {}): string => {
+    if (value === undefined || value === '') return '';
+    let u: URL;
+    try {
+      u = new URL(value);
+    } catch {
+      problems.push(`${name} must be an absolute URL`);
+      return '';
+    }
+    const httpOk = u.protocol === 'http:' && (opts.httpOnLoopback ?? true) && LOOPBACK_HOSTS.has(u.hostname);
+    if (u.protocol !== 'https:' && !httpOk) problems.push(`${name} must be https (http only on localhost)`);
+    if (u.username || u.password || u.search || u.hash) problems.push(`${name} must have no credentials, query or fragment`);
+    return u.href.replace(/\/+$/, '');
+  };
+  const pemFiles = (name: string, value: string | undefined, label: RegExp): string[] => {
+    if (value === undefined) return [];
+    return value.split(',').map((p) => p.trim()).filter(Boolean).map((path) => {
+      try {
+        const text = readFileSync(path, 'utf8');
+        if (!label.test(text)) problems.push(`${name}: ${path} is not a PEM file of the expected kind`);
+        return text;
+      } catch {
+        problems.push(`${name}: cannot read ${path}`);
+        return '';
+      }
+    });
+  };
+  const CERT = /-----BEGIN CERTIFICATE-----/;
+  const KEY = /-----BEGIN (?:EC |RSA |ENCRYPTED )?PRIVATE KEY-----/;
+
+  const publicUrl = url('PUBLIC_URL', required('PUBLIC_URL'));
+  const clientId = required('EPAY_CLIENT_ID');
+  const clientSecret = required('EPAY_CLIENT_SECRET');
+  const terminalId = required('EPAY_TERMINAL_ID');
+  const oauthUrl = url('EPAY_OAUTH_URL', raw('EPAY_OAUTH_URL') ?? DEFAULT_EPAY_OAUTH_URL);
+  const apiUrl = url('EPAY_API_URL', raw('EPAY_API_URL') ?? DEFAULT_EPAY_API_URL);
+  const modeRaw = raw('EPAY_TOKEN_MODE') ?? 'decrypt';
+  if (modeRaw !== 'decrypt' && modeRaw !== 'passthrough') problems.push('EPAY_TOKEN_MODE must be decrypt or passthrough');
+  const tokenMode: TokenMode = modeRaw === 'passthrough' ? 'passthrough' : 'decrypt';
+
+  const orderSigningSecret = required('ORDER_SIGNING_SECRET');
+  if (orderSigningSecret && orderSigningSecret.length < MIN_ORDER_SECRET_LENGTH) {
+    problems.push(`ORDER_SIGNING_SECRET must be at least ${MIN_ORDER_SECRET_LENGTH} characters`);
+  }
+
+  const merchantId = required('APPLE_MERCHANT_ID');
+  const displayName = required('APPLE_DISPLAY_NAME');
+  if (displayName.length > 64) problems.push('APPLE_DISPLAY_NAME must be at most 64 characters (Apple)');
+  const domains = (raw('APPLE_PAY_DOMAINS') ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+  if (raw('APPLE_PAY_DOMAINS') === undefined) problems.push('APPLE_PAY_DOMAINS is required');
+  for (const d of domains) if (!HOST_RE.test(d)) problems.push(`APPLE_PAY_DOMAINS: '${d}' is not a domain name`);
+
+  const identityCertPem = pemFiles('APPLE_IDENTITY_CERT', required('APPLE_IDENTITY_CERT') || undefined, CERT)[0] ?? '';
+  const identityKeyPem = pemFiles('APPLE_IDENTITY_KEY', required('APPLE_IDENTITY_KEY') || undefined, KEY)[0] ?? '';
+
+  const certs = pemFiles('APPLE_PROCESSING_CERT', raw('APPLE_PROCESSING_CERT'), CERT);
+  const keys = pemFiles('APPLE_PROCESSING_KEY', raw('APPLE_PROCESSING_KEY'), KEY);
+  if (tokenMode === 'decrypt') {
+    if (raw('APPLE_PROCESSING_CERT') === undefined) problems.push('APPLE_PROCESSING_CERT is required in decrypt mode');
+    if (raw('APPLE_PROCESSING_KEY') === undefined) problems.push('APPLE_PROCESSING_KEY is required in decrypt mode');
+  }
+  if (certs.length !== keys.length) {
+    problems.push('APPLE_PROCESSING_CERT and APPLE_PROCESSING_KEY must list the same number of files, in matching order');
+  }
+  const processing = certs.map((certPem, i) => ({ certPem, keyPem: keys[i] ?? '' }));
+
+  const rootCaPem = pemFiles('APPLE_ROOT_CA', raw('APPLE_ROOT_CA'), CERT)[0];
+
+  let validationHosts: string[] | undefined;
+  const hostsRaw = raw('APPLE_VALIDATION_HOSTS');
+  if (hostsRaw !== undefined) {
+    validationHosts = hostsRaw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    for (const h of validationHosts) {
+      const m = /^(.+?)(?::(\d{1,5}))?$/.exec(h);
+      const host = m?.[1] ?? '';
+      const port = m?.[2] === undefined ? 443 : Number(m[2]);
+      const ipv4 = /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host);
+      if (!(HOST_RE.test(host) || ipv4) || port < 1 || port > 65535) {
+        problems.push(`APPLE_VALIDATION_HOSTS: '${h}' is not host or host:port`);
+      }
+    }
+  }
+  const tokenMaxAgeS = int('APPLE_TOKEN_MAX_AGE_S', DEFAULT_APPLE_TOKEN_MAX_AGE_S, 1, 86_400);
+
+  let allowedOrigins = domains.map((d) => `https://${d}`);
+  const originsRaw = raw('ALLOWED_ORIGINS');
+  if (originsRaw !== undefined) {
+    allowedOrigins = [];
+    for (const o of originsRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      let u: URL | undefined;
+      try {
+        u = new URL(o);
+      } catch {
+        u = undefined;
+      }
+      if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.origin !== o.replace(/\/$/, '')) {
+        problems.push(`ALLOWED_ORIGINS: '${o}' is not an origin (scheme://host[:port])`);
+      } else {
+        allowedOrigins.push(u.origin);
+      }
+    }
+  }
+
+  const port = int('PORT', DEFAULT_PORT, 0, 65_535);
+  const rateLimitPerMinute = int('RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT_PER_MINUTE, 0, 1_000_000);
+  const trustRaw = raw('TRUST_PROXY') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(trustRaw)) problems.push('TRUST_PROXY must be true or false');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port,
+    publicUrl,
+    epay: { clientId, clientSecret, terminalId, oauthUrl, apiUrl, tokenMode },
+    orderSigningSecret,
+    apple: {
+      merchantId,
+      displayName,
+      domains,
+      identityCertPem,
+      identityKeyPem,
+      processing,
+      rootCaPem,
+      validationHosts,
+      tokenMaxAgeS,
+    },
+    allowedOrigins,
+    rateLimitPerMinute,
+    trustProxy: trustRaw === 'true' || trustRaw === '1',
+  };
+}

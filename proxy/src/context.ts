@@ -1,0 +1,9 @@
+/** @module The Hono environment shared by the proxy's middleware and routes. */
+import type { LogRecord } from './log.js';
+
+export interface ProxyEnv {
+  Variables: {
+    /** Fields a route adds to the request's one log line. */
+    log: LogRecord;
+  };
+}

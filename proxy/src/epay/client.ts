@@ -1,0 +1,322 @@
+/**
+ * @module The ePay client: a fresh token per operation, the cached public key, `cryptopay`, `payment/confirm`
+ * and the status call. Every call has its own timeout and never throws: answers are classified for the caller.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { Agent } from 'undici';
+import { bankCall, createBankAgent, jsonObject, type HttpOutcome } from './http.js';
+import { parseBankPublicKey } from './public-key.js';
+import { readConfirmAnswer, type ConfirmResult } from './confirm-result.js';
+
+/** The scope string exactly as the bank's page lists it. */
+export const EPAY_SCOPE = 'webapi usermanagement email_send verification statement statistics payment';
+export const TOKEN_TIMEOUT_MS = 5_000;
+export const PUBLIC_KEY_TIMEOUT_MS = 5_000;
+export const CRYPTOPAY_TIMEOUT_MS = 14_000;
+export const STATUS_TIMEOUT_MS = 4_000;
+export const CONFIRM_TIMEOUT_MS = 15_000;
+/** A cached public key is refreshed after this long; if the bank is unreachable then, the old one is kept. */
+export const PUBLIC_KEY_TTL_MS = 6 * 60 * 60_000;
+/** A prefetched token is dropped this long before the bank says it expires. */
+export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
+/** Pause before the one retry of a token or key fetch. */
+export const FETCH_RETRY_DELAY_MS = 200;
+/** Most prefetched tokens kept per instance. */
+export const MAX_PREFETCHED_TOKENS = 10_000;
+
+/** What a bank token is asked for: every operation's token names the payment's invoice and amount. */
+export interface TokenScope {
+  invoiceId: string;
+  amount: number;
+  currency: string;
+}
+
+export interface EpayClientOptions {
+  clientId: string;
+  clientSecret: string;
+  terminalId: string;
+  oauthUrl: string;
+  apiUrl: string;
+  agent?: Agent;
+}
+
+export type TokenResult = { ok: true; token: string } | { ok: false; reason: string };
+
+export type CryptopayOutcome =
+  | { kind: 'paid'; id: string; reference: string }
+  | { kind: '3ds'; id: string; paReq: string; md: string; action: string }
+  | { kind: 'declined'; bankCode: number | undefined; message: string }
+  | { kind: 'not_final'; bankCode: number }
+  | { kind: 'token_refused'; status: number }
+  /** The bank's answer leaves the outcome open: `answered` says whether a complete HTTP answer came back. */
+  | { kind: 'unknown'; answered: boolean; reason: string }
+  | { kind: 'not_sent'; reason: string };
+
+export type StatusOutcome =
+  | { kind: 'found'; statusName: string; id: string; reference: string; reasonCode: string; message: string }
+  | { kind: 'not_found' }
+  | { kind: 'no_answer'; reason: string };
+
+/** Codes after which the payment is not final and only the status call may tell (spec Part 2). */
+export const NOT_FINAL_CODES: ReadonlySet<number> = new Set([454, 459]);
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+function bankCode(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) ? n : undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Creates the client. One instance per proxy: it owns the keep-alive Agent, the public-key cache and the
+ * per-order prefetched tokens.
+ *
+ * @example
+ * ```ts
+ * const epay = createEpayClient(config.epay);
+ * const t = await epay.getToken({ invoiceId: '000123456', amount: 1500, currency: 'KZT' }, Date.now() + 5000);
+ * ```
+ */
+export function createEpayClient(opts: EpayClientOptions) {
+  const agent = opts.agent ?? createBankAgent();
+  const api = opts.apiUrl.replace(/\/+$/, '');
+  let key: { object: KeyObject; der: string; at: number } | undefined;
+  let keyFetch: Promise<boolean> | undefined;
+  const prefetched = new Map<string, { token: Promise<{ token: string; expiresAt: number } | undefined> }>();
+
+  const remaining = (deadline: number, cap: number) => Math.min(cap, deadline - Date.now());
+  const scopeKey = (s: TokenScope) => `${s.invoiceId}|${s.amount}|${s.currency}`;
+
+  async function requestToken(scope: TokenScope, deadline: number): Promise<{ token: string; expiresAt: number } | string> {
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: EPAY_SCOPE,
+      client_id: opts.clientId,
+      client_secret: opts.clientSecret,
+      invoiceID: scope.invoiceId,
+      amount: String(scope.amount),
+      currency: scope.currency,
+      terminal: opts.terminalId,
+    }).toString();
+    let last = 'no attempt';
+    // A token request changes nothing at the bank: safe to retry once on a network fault or a 5xx.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0) await sleep(FETCH_RETRY_DELAY_MS);
+      const res = await bankCall(agent, opts.oauthUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        timeoutMs: remaining(deadline, TOKEN_TIMEOUT_MS),
+      });
+      if (res.kind !== 'answer') {
+        last = `token: ${res.reason}`;
+        continue;
+      }
+      const json = jsonObject(res.text);
+      const token = json?.access_token;
+      if (res.status === 200 && typeof token === 'string' && token.length > 0) {
+        const expiresIn = Number(json?.expires_in);
+        const ttlMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : 0;
+        return { token, expiresAt: Date.now() + ttlMs };
+      }
+      last = `token: HTTP ${res.status}${json?.error ? ` ${str(json.error)}` : ''}`;
+      if (res.status < 500) break; // refused credentials or fields: retrying will not help
+    }
+    return last;
+  }
+
+  /** Fetches (or takes the prefetched) token for one operation on this payment. */
+  async function getToken(scope: TokenScope, deadline: number): Promise<TokenResult> {
+    const k = scopeKey(scope);
+    const early = prefetched.get(k);
+    if (early) {
+      prefetched.delete(k); // a token serves one operation
+      const t = await early.token;
+      if (t && t.expiresAt - TOKEN_EXPIRY_MARGIN_MS > Date.now()) return { ok: true, token: t.token };
+    }
+    const r = await requestToken(scope, deadline);
+    return typeof r === 'string' ? { ok: false, reason: r } : { ok: true, token: r.token };
+  }
+
+  /**
+   * Starts fetching the token for a payment ahead of time (when the sheet opens), so that after the customer
+   * authorizes only `cryptopay` is left. Per instance; a miss just fetches again.
+   */
+  function prefetchToken(scope: TokenScope): void {
+    const k = scopeKey(scope);
+    if (prefetched.has(k)) return;
+    if (prefetched.size >= MAX_PREFETCHED_TOKENS) {
+      const oldest = prefetched.keys().next().value;
+      if (oldest !== undefined) prefetched.delete(oldest);
+    }
+    const token = requestToken(scope, Date.now() + TOKEN_TIMEOUT_MS * 2).then((r) => (typeof r === 'string' ? undefined : r));
+    const entry = { token };
+    prefetched.set(k, entry);
+    // Drop it once it can no longer be used, so an abandoned sheet leaves nothing behind.
+    void token.then((t) => {
+      const life = t ? Math.max(0, t.expiresAt - TOKEN_EXPIRY_MARGIN_MS - Date.now()) : 0;
+      setTimeout(() => {
+        if (prefetched.get(k) === entry) prefetched.delete(k);
+      }, life).unref();
+    });
+  }
+
+  /** Fetches `public.rsa`; keeps the old key when the bank cannot be reached. Returns whether the key changed. */
+  function fetchPublicKey(deadline: number): Promise<boolean> {
+    keyFetch ??= (async () => {
+      try {
+        // Reading a public file: safe to retry once.
+        for (let attempt = 0; attempt < 2; attempt++) {
+          if (attempt > 0) await sleep(FETCH_RETRY_DELAY_MS);
+          const res = await bankCall(agent, `${api}/public.rsa`, {
+            method: 'GET',
+            timeoutMs: remaining(deadline, PUBLIC_KEY_TIMEOUT_MS),
+          });
+          if (res.kind !== 'answer' || res.status !== 200) continue;
+          try {
+            const object = parseBankPublicKey(res.text);
+            const der = object.export({ format: 'der', type: 'spki' }).toString('base64');
+            const changed = key !== undefined && key.der !== der;
+            key = { object, der, at: Date.now() };
+            return changed;
+          } catch {
+            // a garbled key file: try once more, then keep what we have
+          }
+        }
+        return false;
+      } finally {
+        keyFetch = undefined;
+      }
+    })();
+    return keyFetch;
+  }
+
+  /** The bank's public key: cached, refreshed when old (keeping the old one if the bank is unreachable). */
+  async function getPublicKey(deadline: number): Promise<KeyObject | undefined> {
+    if (!key) await fetchPublicKey(deadline);
+    else if (Date.now() - key.at > PUBLIC_KEY_TTL_MS) void fetchPublicKey(deadline);
+    return key?.object;
+  }
+
+  /** Fetches the key again (after the bank rejected a cryptogram). Returns whether it changed. */
+  function refreshPublicKey(deadline: number): Promise<boolean> {
+    return fetchPublicKey(deadline);
+  }
+
+  /** Calls `cryptopay` once. Never retried by this client: an unclear answer is for the status call. */
+  async function cryptopay(body: Record<string, unknown>, token: string, deadline: number): Promise<CryptopayOutcome> {
+    const res = await bankCall(agent, `${api}/payment/cryptopay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      timeoutMs: remaining(deadline, CRYPTOPAY_TIMEOUT_MS),
+    });
+    return classifyCryptopay(res);
+  }
+
+  /** The status call for an invoice (a fresh token each time). */
+  async function status(scope: TokenScope, deadline: number): Promise<StatusOutcome> {
+    const t = await getToken(scope, deadline);
+    if (!t.ok) return { kind: 'no_answer', reason: t.reason };
+    const res = await bankCall(agent, `${api}/check-status/payment/transaction/${encodeURIComponent(scope.invoiceId)}`, {
+      method: 'GET',
+      headers: { accept: 'application/json', authorization: `Bearer ${t.token}` },
+      timeoutMs: remaining(deadline, STATUS_TIMEOUT_MS),
+    });
+    if (res.kind !== 'answer') return { kind: 'no_answer', reason: res.reason };
+    const json = jsonObject(res.text);
+    if (!json || res.status >= 500) return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
+    const tx = json.transaction as Record<string, unknown> | undefined | null;
+    if (tx && typeof tx === 'object' && typeof tx.statusName === 'string') {
+      if (str(tx.invoiceID ?? tx.invoiceId) !== '' && str(tx.invoiceID ?? tx.invoiceId) !== scope.invoiceId) {
+        return { kind: 'no_answer', reason: 'status: answer for another invoice' };
+      }
+      return {
+        kind: 'found',
+        statusName: tx.statusName.toUpperCase(),
+        id: str(tx.id),
+        reference: str(tx.reference),
+        reasonCode: str(tx.reasonCode),
+        message: str(tx.reason ?? tx.reasonMessage ?? json.resultMessage),
+      };
+    }
+    // An answer from the bank without a transaction: it holds none for this invoice.
+    if (res.status === 200 || res.status === 404) return { kind: 'not_found' };
+    return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
+  }
+
+  /** Sends the 3-D Secure result. The answer is a redirect that is read, never followed. */
+  async function confirm(
+    input: { id: string; paRes: string; md: string },
+    token: string,
+    deadline: number,
+  ): Promise<ConfirmResult> {
+    const res = await bankCall(agent, `${api}/payment/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/html', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ ID: input.id, PaRes: input.paRes, MD: input.md }),
+      timeoutMs: remaining(deadline, CONFIRM_TIMEOUT_MS),
+    });
+    return readConfirmAnswer(res);
+  }
+
+  return {
+    getToken,
+    prefetchToken,
+    getPublicKey,
+    refreshPublicKey,
+    cryptopay,
+    status,
+    confirm,
+    close: () => agent.close(),
+  };
+}
+
+export type EpayClient = ReturnType<typeof createEpayClient>;
+
+/** Classifies a `cryptopay` answer. Exported for tests. */
+export function classifyCryptopay(res: HttpOutcome): CryptopayOutcome {
+  if (res.kind === 'not_sent') return { kind: 'not_sent', reason: res.reason };
+  if (res.kind === 'no_answer') return { kind: 'unknown', answered: false, reason: res.reason };
+  const json = jsonObject(res.text);
+  if (res.status === 401 || res.status === 403) return { kind: 'token_refused', status: res.status };
+  if (!json) return { kind: 'unknown', answered: true, reason: `HTTP ${res.status}, not JSON` };
+  if (res.status >= 200 && res.status < 300) {
+    const s3 = json.secure3D as Record<string, unknown> | undefined | null;
+    const id = str(json.id);
+    if (s3 && typeof s3 === 'object') {
+      const paReq = str(s3.paReq);
+      const md = str(s3.md);
+      const action = str(s3.action);
+      let actionOk = false;
+      try {
+        const u = new URL(action);
+        actionOk = u.protocol === 'https:' || u.protocol === 'http:';
+      } catch {
+        actionOk = false;
+      }
+      if (id && paReq && md && actionOk) return { kind: '3ds', id, paReq, md, action };
+      return { kind: 'unknown', answered: true, reason: '3-D Secure answer without its fields' };
+    }
+    const code = bankCode(json.code);
+    if (code !== undefined && code !== 0) {
+      // Some gateways answer errors with 200.
+      if (NOT_FINAL_CODES.has(code)) return { kind: 'not_final', bankCode: code };
+      return { kind: 'declined', bankCode: code, message: str(json.message) };
+    }
+    if (id) return { kind: 'paid', id, reference: str(json.reference) };
+    return { kind: 'unknown', answered: true, reason: `HTTP ${res.status} without a payment id` };
+  }
+  if (res.status >= 400 && res.status < 500) {
+    const code = bankCode(json.code);
+    if (code !== undefined) {
+      if (NOT_FINAL_CODES.has(code)) return { kind: 'not_final', bankCode: code };
+      return { kind: 'declined', bankCode: code, message: str(json.message) };
+    }
+  }
+  return { kind: 'unknown', answered: true, reason: `HTTP ${res.status}` };
+}

@@ -1,0 +1,113 @@
+/**
+ * @module The one place that maps (order, Apple Pay payment, decrypted token) to ePay's `cryptopay` body, for both
+ * token modes of spec Part 3.1. Nothing else knows which card data goes where.
+ */
+import type { TokenMode } from '../config.js';
+import type { Order } from '../order.js';
+import type { CryptogramFields } from './cryptogram.js';
+
+/** The parts of a decrypted Apple Pay payload the bank needs (decrypt mode). */
+export interface DecryptedCard {
+  applicationPrimaryAccountNumber: string;
+  /** YYMMDD */
+  applicationExpirationDate: string;
+  paymentData: { onlinePaymentCryptogram?: string; eciIndicator?: string };
+}
+
+/** Apple Pay JS `ApplePayPaymentContact`, the fields we read. */
+export interface ApplePayContact {
+  givenName?: unknown;
+  familyName?: unknown;
+  emailAddress?: unknown;
+  phoneNumber?: unknown;
+}
+
+/** Apple Pay JS `ApplePayPayment` as the element posts it. */
+export interface ApplePayPayment {
+  token: { paymentData: Record<string, unknown>; paymentMethod?: unknown; transactionIdentifier?: unknown };
+  billingContact?: ApplePayContact;
+  shippingContact?: ApplePayContact;
+}
+
+/** Halyk's iOS SDK placeholders for passthrough mode (spec Part 2). */
+export const PASSTHROUGH_HPAN = 'AppleToken';
+export const PASSTHROUGH_EXP = 'expToken';
+/** Longest name, email and phone passed on; Apple's contact fields are free text. */
+const MAX_CONTACT_FIELD = 256;
+
+/** `cryptopay`'s JSON body less `cryptogram`, plus the structure that `cryptogram` encrypts. */
+export interface CryptopayRequest {
+  body: Record<string, unknown>;
+  card: CryptogramFields;
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v.trim().slice(0, MAX_CONTACT_FIELD) : '';
+}
+
+/** MMYY from Apple's YYMMDD. */
+export function expDateFromApple(yymmdd: string): string {
+  if (!/^\d{6}$/.test(yymmdd)) throw new Error('applicationExpirationDate is not YYMMDD');
+  return yymmdd.slice(2, 4) + yymmdd.slice(0, 2);
+}
+
+/** The card holder's name as ePay wants it: given + family name of the billing contact. */
+export function holderName(payment: ApplePayPayment): string {
+  const b = payment.billingContact ?? {};
+  return [text(b.givenName), text(b.familyName)].filter(Boolean).join(' ');
+}
+
+/**
+ * Builds the `cryptopay` request.
+ *
+ * @param decrypted the decrypted token in `decrypt` mode; ignored in `passthrough` mode.
+ */
+export function buildCryptopayRequest(input: {
+  order: Order;
+  payment: ApplePayPayment;
+  mode: TokenMode;
+  terminalId: string;
+  decrypted?: DecryptedCard;
+}): CryptopayRequest {
+  const { order, payment, mode, terminalId, decrypted } = input;
+  let card: CryptogramFields;
+  let cryptogramApplePay: string;
+  let eci: string | undefined;
+  if (mode === 'decrypt') {
+    if (!decrypted) throw new Error('decrypt mode needs the decrypted token');
+    card = {
+      hpan: decrypted.applicationPrimaryAccountNumber,
+      expDate: expDateFromApple(decrypted.applicationExpirationDate),
+      cvc: '',
+      terminalId,
+    };
+    cryptogramApplePay = decrypted.paymentData.onlinePaymentCryptogram ?? '';
+    eci = decrypted.paymentData.eciIndicator;
+  } else {
+    card = { hpan: PASSTHROUGH_HPAN, expDate: PASSTHROUGH_EXP, cvc: '', terminalId };
+    cryptogramApplePay = Buffer.from(JSON.stringify(payment.token.paymentData), 'utf8').toString('base64');
+  }
+  const shipping = payment.shippingContact ?? {};
+  const body: Record<string, unknown> = {
+    amount: order.amount,
+    currency: order.currency,
+    name: holderName(payment),
+    cryptogramApplePay,
+    invoiceId: order.invoiceId,
+  };
+  if (eci) body.eci = eci;
+  if (order.invoiceIdAlt !== undefined) body.invoiceIdAlt = order.invoiceIdAlt;
+  if (order.description !== undefined) body.description = order.description;
+  if (order.accountId !== undefined) body.accountId = order.accountId;
+  const email = text(shipping.emailAddress);
+  const phone = text(shipping.phoneNumber);
+  if (email) body.email = email;
+  if (phone) body.phone = phone;
+  if (order.backLink !== undefined) body.backLink = order.backLink;
+  if (order.failureBackLink !== undefined) body.failureBackLink = order.failureBackLink;
+  if (order.postLink !== undefined) body.postLink = order.postLink;
+  if (order.failurePostLink !== undefined) body.failurePostLink = order.failurePostLink;
+  body.paymentType = 'applePay';
+  body.cardSave = false;
+  return { body, card };
+}

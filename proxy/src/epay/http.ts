@@ -1,0 +1,81 @@
+/** @module One outbound HTTP call to the bank over a shared keep-alive undici Agent, classified by what is known to have happened. */
+import { Agent, request } from 'undici';
+
+/** TCP+TLS connect timeout for bank hosts. */
+export const CONNECT_TIMEOUT_MS = 3_000;
+/** Idle keep-alive sockets are kept this long: bank calls come in bursts around each payment. */
+export const KEEP_ALIVE_MS = 30_000;
+/** Longest bank answer body we read; a larger one is garbage. */
+export const MAX_BANK_BODY_BYTES = 256 * 1024;
+
+/** What one call produced. `not_sent` means the request provably never reached the bank. */
+export type HttpOutcome =
+  | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; text: string }
+  | { kind: 'not_sent'; reason: string }
+  | { kind: 'no_answer'; reason: string };
+
+/** Connection errors that happen before any byte of the request left this machine. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function createBankAgent(): Agent {
+  return new Agent({
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    keepAliveMaxTimeout: KEEP_ALIVE_MS,
+    connections: 128,
+    connect: { timeout: CONNECT_TIMEOUT_MS },
+  });
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
+  if (typeof e?.code === 'string') return e.code;
+  if (typeof e?.cause?.code === 'string') return e.cause.code;
+  return typeof e?.name === 'string' ? e.name : 'unknown';
+}
+
+/**
+ * Sends one request. Never throws: every failure is an outcome, and never carries the request body.
+ * Redirects are not followed (the bank's confirm answer is a redirect we read, not follow).
+ */
+export async function bankCall(
+  agent: Agent,
+  url: string,
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; timeoutMs: number },
+): Promise<HttpOutcome> {
+  if (init.timeoutMs <= 0) return { kind: 'not_sent', reason: 'no time left' };
+  try {
+    const res = await request(url, {
+      dispatcher: agent,
+      method: init.method,
+      headers: init.headers,
+      body: init.body,
+      headersTimeout: init.timeoutMs,
+      bodyTimeout: init.timeoutMs,
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BANK_BODY_BYTES) {
+        res.body.destroy();
+        return { kind: 'answer', status: res.statusCode, headers: res.headers, text: '' };
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return { kind: 'answer', status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+  } catch (err) {
+    const code = errorCode(err);
+    return NOT_SENT_CODES.has(code) ? { kind: 'not_sent', reason: code } : { kind: 'no_answer', reason: code };
+  }
+}
+
+/** Parses a JSON object body, or undefined for anything else. */
+export function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,14 @@
+/** @module @epay-applepay/proxy: the server that holds the secrets. */
+export { createProxyApp, closeProxyApp, MAX_BODY_BYTES, type ProxyAppOptions } from './app.js';
+export { loadConfig, ConfigError, type ProxyConfig, type ProcessingPair, type TokenMode } from './config.js';
+export { signOrder, verifyOrder, type OrderClaims, type Order } from './order.js';
+export { ProxyError, ERROR_STATUS, type ErrorCode } from './errors.js';
+export {
+  decryptPaymentToken,
+  createPaymentTokenDecryptor,
+  verifyPaymentTokenSignature,
+  PaymentTokenError,
+} from './applepay/decrypt-token.js';
+export type { ProxyStore } from './store.js';
+export { MemoryStore } from './store.js';
+export type { Logger, LogRecord } from './log.js';

@@ -1,0 +1,33 @@
+/**
+ * @module CORS for `/applepay/*`: an allowed origin is echoed exactly (never `*`), on the preflight and on the
+ * answer; other origins get no allow header, and their POSTs are refused before anything is done.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { ProxyError } from '../errors.js';
+
+/** Browsers may cache a preflight this long. */
+export const PREFLIGHT_MAX_AGE_S = 600;
+
+export function cors(allowedOrigins: readonly string[]): MiddlewareHandler {
+  const allowed = new Set(allowedOrigins);
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    const ok = origin !== undefined && allowed.has(origin);
+    if (c.req.method === 'OPTIONS') {
+      const headers: Record<string, string> = { vary: 'Origin' };
+      if (ok) {
+        headers['access-control-allow-origin'] = origin;
+        headers['access-control-allow-methods'] = 'POST, OPTIONS';
+        headers['access-control-allow-headers'] = 'content-type';
+        headers['access-control-max-age'] = String(PREFLIGHT_MAX_AGE_S);
+      }
+      return c.body(null, 204, headers);
+    }
+    // A browser page on another origin: refuse before any work (the browser would hide the answer anyway,
+    // but a payment must not run for it). Requests without Origin (servers, curl) pass on to the route.
+    if (origin !== undefined && !ok) throw new ProxyError('origin_not_allowed', 'This origin may not call the proxy');
+    c.header('vary', 'Origin', { append: true });
+    if (ok) c.header('access-control-allow-origin', origin);
+    await next();
+  };
+}

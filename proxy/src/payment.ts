@@ -1,0 +1,238 @@
+/**
+ * @module The payment: one Apple Pay authorization taken to one definite answer (paid, 3-D Secure, declined) or a
+ * typed error. Money safety lives here: one payment per invoice at a time, a `cryptopay` without a clear answer is
+ * settled by the status call and never retried blind.
+ */
+import type { ProxyConfig } from './config.js';
+import { ProxyError } from './errors.js';
+import type { EpayClient, CryptopayOutcome, TokenScope } from './epay/client.js';
+import { encryptCryptogram } from './epay/cryptogram.js';
+import { buildCryptopayRequest, type ApplePayPayment, type DecryptedCard } from './epay/cryptopay-request.js';
+import { CURRENCIES, toMinorUnits, type Order } from './order.js';
+import type { Sealer } from './seal.js';
+import type { ProxyStore } from './store.js';
+
+/** Whole budget of one payment: the answer must reach the element before Apple's 30 s (interface.md: 25 s). */
+export const PAYMENT_BUDGET_MS = 24_000;
+/** Kept back from `cryptopay`'s own timeout so the status call can still settle within the budget. */
+export const SETTLE_RESERVE_MS = 8_000;
+/** Status calls made at most to settle one payment, and the pause between them. */
+export const STATUS_ATTEMPTS = 3;
+export const STATUS_POLL_INTERVAL_MS = 1_000;
+/** The in-flight lock outlives any payment's budget, in case an instance dies holding it. */
+export const INVOICE_LOCK_TTL_MS = 60_000;
+/** How long the bank's 3-D Secure step may take before the callback is refused. */
+export const THREE_DS_CONTEXT_TTL_MS = 30 * 60_000;
+/** Apple's clock and ours may differ this much. */
+export const REPLAY_SKEW_MS = 60_000;
+
+/** What the proxy answers for a payment. */
+export type PaymentAnswer =
+  | { status: 'paid'; payment: { id: string; invoiceId: string; amount: number; currency: string; reference: string } }
+  | { status: '3ds'; form: { action: string; fields: { PaReq: string; MD: string; TermUrl: string } } }
+  | { status: 'declined'; error: { code: 'declined'; bankCode: number | null; message: string } };
+
+/** The 3-D Secure context sealed into the `TermUrl`. */
+export interface ThreeDsContext {
+  /** The bank's payment id. */
+  id: string;
+  invoiceId: string;
+  amount: number;
+  currency: string;
+  backLink?: string;
+  failureBackLink?: string;
+}
+
+/** Verifies and decrypts `paymentData` (decrypt mode) or only verifies its signature (passthrough mode). */
+export interface TokenOpener {
+  decrypt(paymentData: unknown): Promise<DecryptedCard & { transactionAmount: number; currencyCode: string }>;
+  verify(paymentData: unknown): Promise<void>;
+}
+
+export interface PaymentDeps {
+  config: ProxyConfig;
+  epay: EpayClient;
+  store: ProxyStore;
+  sealer: Sealer;
+  tokens: TokenOpener;
+}
+
+/** Facts about the attempt for the request's log line; never card data. */
+export interface PaymentTrace {
+  outcome?: string;
+  bankCode?: number;
+  reason?: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A bank answer that says the cryptogram could not be read: the bank may have rotated its key. */
+function isCryptogramRejection(o: CryptopayOutcome): boolean {
+  return o.kind === 'declined' && /cryptogram|криптограмм|decrypt/i.test(o.message);
+}
+
+function declined(bankCode: number | undefined, message: string): PaymentAnswer {
+  return { status: 'declined', error: { code: 'declined', bankCode: bankCode ?? null, message: message || 'Declined by the bank' } };
+}
+
+/**
+ * Takes one payment through ePay.
+ *
+ * @throws {ProxyError} `payment_in_progress`, `token_invalid`, `token_expired`, `amount_mismatch`, `bank_unavailable`,
+ *   `outcome_unknown`.
+ */
+export async function takePayment(
+  deps: PaymentDeps,
+  order: Order,
+  payment: ApplePayPayment,
+  trace: PaymentTrace = {},
+): Promise<PaymentAnswer> {
+  const { config, epay, store } = deps;
+  const deadline = Date.now() + PAYMENT_BUDGET_MS;
+  const lock = `lock:${order.invoiceId}`;
+  if (!(await store.claim(lock, INVOICE_LOCK_TTL_MS))) {
+    throw new ProxyError('payment_in_progress', 'This order is already being paid');
+  }
+  try {
+    let decrypted: DecryptedCard | undefined;
+    if (config.epay.tokenMode === 'decrypt') {
+      const d = await deps.tokens.decrypt(payment.token.paymentData);
+      const numeric = CURRENCIES[order.currency]?.numeric;
+      if (d.transactionAmount !== toMinorUnits(order.amount, order.currency) || d.currencyCode !== numeric) {
+        throw new ProxyError('amount_mismatch', 'The Apple Pay token is for another amount or currency than the order');
+      }
+      decrypted = d;
+    } else {
+      await deps.tokens.verify(payment.token.paymentData);
+    }
+    // Apple's transactionId is unique per token: a token is accepted once within its max age.
+    const header = payment.token.paymentData.header as { transactionId?: unknown } | undefined;
+    const txId = typeof header?.transactionId === 'string' ? header.transactionId : '';
+    if (!(await store.claim(`apple-tx:${txId}`, config.apple.tokenMaxAgeS * 1000 + REPLAY_SKEW_MS))) {
+      throw new ProxyError('token_invalid', 'This Apple Pay token was already used');
+    }
+
+    const scope: TokenScope = { invoiceId: order.invoiceId, amount: order.amount, currency: order.currency };
+    const request = buildCryptopayRequest({
+      order,
+      payment,
+      mode: config.epay.tokenMode,
+      terminalId: config.epay.terminalId,
+      decrypted,
+    });
+    const send = async (): Promise<CryptopayOutcome> => {
+      const [token, key] = await Promise.all([epay.getToken(scope, deadline), epay.getPublicKey(deadline)]);
+      if (!token.ok) {
+        trace.reason = token.reason;
+        return { kind: 'not_sent', reason: 'no bank token' };
+      }
+      if (!key) return { kind: 'not_sent', reason: 'no bank public key' };
+      const body = { ...request.body, cryptogram: encryptCryptogram(request.card, key) };
+      return epay.cryptopay(body, token.token, deadline - SETTLE_RESERVE_MS);
+    };
+
+    let outcome = await send();
+    if (isCryptogramRejection(outcome) && (await epay.refreshPublicKey(deadline))) {
+      // The bank could not read the cryptogram and its key has changed: nothing was charged, so sending once
+      // more under the new key is safe. Any other refusal is final.
+      outcome = await send();
+    }
+    return await answer(deps, order, scope, outcome, deadline, trace);
+  } finally {
+    await store.release(lock);
+  }
+}
+
+async function answer(
+  deps: PaymentDeps,
+  order: Order,
+  scope: TokenScope,
+  outcome: CryptopayOutcome,
+  deadline: number,
+  trace: PaymentTrace,
+): Promise<PaymentAnswer> {
+  switch (outcome.kind) {
+    case 'paid':
+      trace.outcome = 'paid';
+      return {
+        status: 'paid',
+        payment: { id: outcome.id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency, reference: outcome.reference },
+      };
+    case '3ds': {
+      trace.outcome = '3ds';
+      const ctx: ThreeDsContext = { id: outcome.id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency };
+      if (order.backLink) ctx.backLink = order.backLink;
+      if (order.failureBackLink) ctx.failureBackLink = order.failureBackLink;
+      const sealed = deps.sealer.seal(ctx, THREE_DS_CONTEXT_TTL_MS);
+      return {
+        status: '3ds',
+        form: {
+          action: outcome.action,
+          fields: { PaReq: outcome.paReq, MD: outcome.md, TermUrl: `${deps.config.publicUrl}/3ds/callback?ctx=${sealed}` },
+        },
+      };
+    }
+    case 'declined':
+      trace.outcome = 'declined';
+      trace.bankCode = outcome.bankCode;
+      return declined(outcome.bankCode, outcome.message);
+    case 'not_sent':
+      trace.outcome = 'bank_unavailable';
+      trace.reason ??= outcome.reason;
+      throw new ProxyError('bank_unavailable', 'The bank could not be reached; nothing was charged');
+    case 'token_refused':
+      trace.outcome = 'bank_unavailable';
+      trace.reason = `cryptopay refused the access token (HTTP ${outcome.status})`;
+      throw new ProxyError('bank_unavailable', 'The bank refused the request; nothing was charged');
+    case 'not_final':
+    case 'unknown': {
+      trace.reason = outcome.kind === 'not_final' ? `not final: ${outcome.bankCode}` : outcome.reason;
+      if (outcome.kind === 'not_final') trace.bankCode = outcome.bankCode;
+      // Only a complete, unclear answer (5xx, garbage) with no transaction at the bank proves nothing was charged.
+      const answered = outcome.kind === 'unknown' && outcome.answered;
+      return settle(deps, order, scope, deadline, answered, trace);
+    }
+  }
+}
+
+/** Asks the status call what became of the payment; never sends `cryptopay` again. */
+async function settle(
+  deps: PaymentDeps,
+  order: Order,
+  scope: TokenScope,
+  deadline: number,
+  answered: boolean,
+  trace: PaymentTrace,
+): Promise<PaymentAnswer> {
+  for (let attempt = 0; attempt < STATUS_ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      if (deadline - Date.now() < STATUS_POLL_INTERVAL_MS * 2) break;
+      await sleep(STATUS_POLL_INTERVAL_MS);
+    }
+    const s = await deps.epay.status(scope, deadline);
+    if (s.kind === 'found') {
+      if (s.statusName === 'AUTH' || s.statusName === 'CHARGE') {
+        trace.outcome = 'paid';
+        return {
+          status: 'paid',
+          payment: { id: s.id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency, reference: s.reference },
+        };
+      }
+      if (s.statusName === 'FAILED' || s.statusName === 'REJECT') {
+        const code = /^\d+$/.test(s.reasonCode) ? Number(s.reasonCode) : undefined;
+        trace.outcome = 'declined';
+        trace.bankCode = code;
+        return declined(code, s.message);
+      }
+      // NEW, 3D, …: not final yet; ask again while there is time.
+    } else if (s.kind === 'not_found' && answered) {
+      trace.outcome = 'bank_unavailable';
+      throw new ProxyError('bank_unavailable', 'The bank failed to take the payment; nothing was charged');
+    }
+  }
+  trace.outcome = 'outcome_unknown';
+  throw new ProxyError(
+    'outcome_unknown',
+    'The bank did not confirm the outcome in time; check the order before asking the customer to pay again',
+  );
+}

@@ -1,0 +1,48 @@
+/** @module `POST /applepay/session`: merchant validation with Apple over mutual TLS, for the page's own domain. */
+import { Hono } from 'hono';
+import type { ProxyEnv } from '../context.js';
+import { ProxyError } from '../errors.js';
+import { APPLE_VALIDATION_HOSTS, checkValidationUrl } from '../applepay/validation-url.js';
+import { verifyOrder } from '../order.js';
+import type { PaymentDeps } from '../payment.js';
+import { readJsonBody } from './body.js';
+
+/** Requests a merchant session; the merchant-session client's shape. */
+export interface MerchantSessions {
+  requestSession(url: URL, initiativeContext: string, signal?: AbortSignal): Promise<unknown>;
+}
+
+/** The page's domain, from `Origin`, if it is one of APPLE_PAY_DOMAINS. */
+function pageDomain(origin: string | undefined, domains: readonly string[]): string {
+  let host = '';
+  try {
+    const u = new URL(origin ?? '');
+    host = u.protocol === 'https:' || u.protocol === 'http:' ? u.hostname.toLowerCase() : '';
+  } catch {
+    host = '';
+  }
+  if (!host || !domains.includes(host)) {
+    throw new ProxyError('origin_not_allowed', 'This page is not on a domain registered for Apple Pay');
+  }
+  return host;
+}
+
+export function sessionRoutes(deps: PaymentDeps, apple: MerchantSessions) {
+  const hosts = deps.config.apple.validationHosts ?? APPLE_VALIDATION_HOSTS;
+  return new Hono<ProxyEnv>().post('/applepay/session', async (c) => {
+    const domain = pageDomain(c.req.header('origin'), deps.config.apple.domains);
+    const body = await readJsonBody(c);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ProxyError('invalid_request', 'The body must be a JSON object');
+    }
+    const { validationURL, order: orderToken } = body as Record<string, unknown>;
+    const url = checkValidationUrl(validationURL, hosts);
+    const order = await verifyOrder(orderToken, deps.config.orderSigningSecret);
+    c.get('log').invoiceId = order.invoiceId;
+    // The sheet is opening: fetch this order's bank token now, so that after Face ID only cryptopay is left.
+    deps.epay.prefetchToken({ invoiceId: order.invoiceId, amount: order.amount, currency: order.currency });
+    const session = await apple.requestSession(url, domain);
+    c.get('log').outcome = 'session';
+    return c.json(session as object, 200);
+  });
+}

@@ -1,0 +1,34 @@
+/** @module The Node entry: `pnpm --filter @epay-applepay/proxy start`. Refuses to start on bad settings. */
+import { serve } from '@hono/node-server';
+import { closeProxyApp, createProxyApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+/** Time given to requests in flight on shutdown. */
+const SHUTDOWN_GRACE_MS = 25_000;
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\nThe proxy did not start. See README.md, "Settings".\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw err;
+}
+
+const app = createProxyApp(config);
+const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
+  process.stdout.write(
+    `${JSON.stringify({ t: new Date().toISOString(), level: 'info', msg: 'listening', port: info.port, mode: config.epay.tokenMode })}\n`,
+  );
+});
+
+function shutdown() {
+  server.close(() => {
+    void closeProxyApp(app).finally(() => process.exit(0));
+  });
+  setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,44 @@
+/**
+ * @module The proxy's small shared state: the in-flight lock per invoice and the replay guard (an Apple Pay
+ * `transactionId`, a sealed 3-D Secure context). An interface, so several instances can share one store;
+ * in memory by default.
+ */
+
+/** Keys expire on their own; every method is atomic per key. */
+export interface ProxyStore {
+  /** Sets `key` if absent, for `ttlMs`. True when this call set it (the lock or the first use is ours). */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Removes `key` (releases a lock). */
+  release(key: string): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** Entries are swept when the map grows past this many, so memory stays flat under load. */
+const SWEEP_AT = 10_000;
+
+/** A single-instance store. */
+export class MemoryStore implements ProxyStore {
+  readonly #entries = new Map<string, number>();
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const until = this.#entries.get(key);
+    if (until !== undefined && until > now) return false;
+    if (this.#entries.size >= SWEEP_AT) this.#sweep(now);
+    this.#entries.set(key, now + ttlMs);
+    return true;
+  }
+
+  async release(key: string): Promise<void> {
+    this.#entries.delete(key);
+  }
+
+  /** How many live keys are held (for tests and health). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #sweep(now: number): void {
+    for (const [k, until] of this.#entries) if (until <= now) this.#entries.delete(k);
+  }
+}
