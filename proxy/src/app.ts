@@ -5,7 +5,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createMerchantSessionClient } from './applepay/merchant-session.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyEnv } from './context.js';
-import { createEpayClient, type EpayClient } from './epay/client.js';
+import { createEpayClient, type EpayClient, type EpayTimeouts } from './epay/client.js';
 import { ProxyError } from './errors.js';
 import { jsonLineLogger, type Logger } from './log.js';
 import { cors } from './middleware/cors.js';
@@ -31,6 +31,8 @@ export interface ProxyAppOptions {
   epay?: EpayClient;
   /** Merchant validation; default mutual TLS to Apple with the identity certificate. */
   merchantSessions?: MerchantSessions;
+  /** Shorter bank timeouts (tests). */
+  epayTimeouts?: Partial<EpayTimeouts>;
   /** Extra trust anchors for Apple's gateway (tests; production uses Node's roots and NODE_EXTRA_CA_CERTS). */
   appleCa?: string | string[];
 }
@@ -68,7 +70,8 @@ function clientAddress(c: Context, trustProxy: boolean): string {
  */
 export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {}): Hono<ProxyEnv> {
   const log = options.logger ?? jsonLineLogger;
-  const epay = options.epay ?? createEpayClient(config.epay);
+  const epay =
+    options.epay ?? createEpayClient({ ...config.epay, ...(options.epayTimeouts ? { timeouts: options.epayTimeouts } : {}) });
   const store: ProxyStore = options.store ?? new MemoryStore();
   const deps: PaymentDeps = {
     config,

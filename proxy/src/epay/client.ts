@@ -38,6 +38,16 @@ export interface EpayClientOptions {
   oauthUrl: string;
   apiUrl: string;
   agent?: Agent;
+  /** Overrides of the timeouts above (tests shorten them; production keeps the defaults). */
+  timeouts?: Partial<EpayTimeouts>;
+}
+
+export interface EpayTimeouts {
+  tokenMs: number;
+  publicKeyMs: number;
+  cryptopayMs: number;
+  statusMs: number;
+  confirmMs: number;
 }
 
 export type TokenResult = { ok: true; token: string } | { ok: false; reason: string };
@@ -83,6 +93,14 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export function createEpayClient(opts: EpayClientOptions) {
   const agent = opts.agent ?? createBankAgent();
+  const t: EpayTimeouts = {
+    tokenMs: TOKEN_TIMEOUT_MS,
+    publicKeyMs: PUBLIC_KEY_TIMEOUT_MS,
+    cryptopayMs: CRYPTOPAY_TIMEOUT_MS,
+    statusMs: STATUS_TIMEOUT_MS,
+    confirmMs: CONFIRM_TIMEOUT_MS,
+    ...opts.timeouts,
+  };
   const api = opts.apiUrl.replace(/\/+$/, '');
   let key: { object: KeyObject; der: string; at: number } | undefined;
   let keyFetch: Promise<boolean> | undefined;
@@ -110,7 +128,7 @@ export function createEpayClient(opts: EpayClientOptions) {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,
-        timeoutMs: remaining(deadline, TOKEN_TIMEOUT_MS),
+        timeoutMs: remaining(deadline, t.tokenMs),
       });
       if (res.kind !== 'answer') {
         last = `token: ${res.reason}`;
@@ -153,7 +171,7 @@ export function createEpayClient(opts: EpayClientOptions) {
       const oldest = prefetched.keys().next().value;
       if (oldest !== undefined) prefetched.delete(oldest);
     }
-    const token = requestToken(scope, Date.now() + TOKEN_TIMEOUT_MS * 2).then((r) => (typeof r === 'string' ? undefined : r));
+    const token = requestToken(scope, Date.now() + t.tokenMs * 2).then((r) => (typeof r === 'string' ? undefined : r));
     const entry = { token };
     prefetched.set(k, entry);
     // Drop it once it can no longer be used, so an abandoned sheet leaves nothing behind.
@@ -174,7 +192,7 @@ export function createEpayClient(opts: EpayClientOptions) {
           if (attempt > 0) await sleep(FETCH_RETRY_DELAY_MS);
           const res = await bankCall(agent, `${api}/public.rsa`, {
             method: 'GET',
-            timeoutMs: remaining(deadline, PUBLIC_KEY_TIMEOUT_MS),
+            timeoutMs: remaining(deadline, t.publicKeyMs),
           });
           if (res.kind !== 'answer' || res.status !== 200) continue;
           try {
@@ -213,19 +231,19 @@ export function createEpayClient(opts: EpayClientOptions) {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
-      timeoutMs: remaining(deadline, CRYPTOPAY_TIMEOUT_MS),
+      timeoutMs: remaining(deadline, t.cryptopayMs),
     });
     return classifyCryptopay(res);
   }
 
   /** The status call for an invoice (a fresh token each time). */
   async function status(scope: TokenScope, deadline: number): Promise<StatusOutcome> {
-    const t = await getToken(scope, deadline);
-    if (!t.ok) return { kind: 'no_answer', reason: t.reason };
+    const tok = await getToken(scope, deadline);
+    if (!tok.ok) return { kind: 'no_answer', reason: tok.reason };
     const res = await bankCall(agent, `${api}/check-status/payment/transaction/${encodeURIComponent(scope.invoiceId)}`, {
       method: 'GET',
-      headers: { accept: 'application/json', authorization: `Bearer ${t.token}` },
-      timeoutMs: remaining(deadline, STATUS_TIMEOUT_MS),
+      headers: { accept: 'application/json', authorization: `Bearer ${tok.token}` },
+      timeoutMs: remaining(deadline, t.statusMs),
     });
     if (res.kind !== 'answer') return { kind: 'no_answer', reason: res.reason };
     const json = jsonObject(res.text);
@@ -259,7 +277,7 @@ export function createEpayClient(opts: EpayClientOptions) {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/html', authorization: `Bearer ${token}` },
       body: JSON.stringify({ ID: input.id, PaRes: input.paRes, MD: input.md }),
-      timeoutMs: remaining(deadline, CONFIRM_TIMEOUT_MS),
+      timeoutMs: remaining(deadline, t.confirmMs),
     });
     return readConfirmAnswer(res);
   }
