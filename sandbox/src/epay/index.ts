@@ -1,0 +1,20 @@
+/** @module The sandbox ePay: a local stand-in for Halyk's ePay with the real cryptography. */
+export { SANDBOX_EPAY } from './sandbox-credentials.js';
+export { startFakeEpay } from './server.js';
+export { createFakeEpayApp } from './app.js';
+export type { FakeEpayState, FakeEpayConfig } from './state.js';
+export type {
+  BankCall,
+  Charge,
+  ConfirmStyle,
+  FakeEpay,
+  FakeEpayOptions,
+  FaultKind,
+  Ledger,
+  Notification,
+  NotificationBody,
+  PublicKeyFormat,
+} from './types.js';
+export { SCENARIOS, THREE_DS_FAILED, scenarioKey } from './scenarios.js';
+export { THREE_DS_CODE } from './three-ds-pages.js';
+export { BANK_ERRORS } from './bank-errors.js';

@@ -1,0 +1,137 @@
+/** @module Everything one sandbox bank holds: settings, keys, tokens, ledger, 3-D Secure sessions, calls and notifications. */
+import { createFaultPicker } from './faults.js';
+import { createLedger } from './ledger.js';
+import { deliverNotification } from './notifications.js';
+import type { PaymentDetails } from './payment-details.js';
+import { loadSandboxKeyPair, type SandboxKeyPair } from './rsa-keys.js';
+import { SANDBOX_EPAY } from './sandbox-credentials.js';
+import { createThreeDsStore, type ThreeDsStore } from './three-ds-store.js';
+import { createTokenStore, type TokenStore } from './token-store.js';
+import type {
+  BankCall,
+  ConfirmStyle,
+  FakeEpayOptions,
+  FaultKind,
+  Ledger,
+  Notification,
+  PublicKeyFormat,
+} from './types.js';
+
+/** How long the "slow" scenario waits by default: longer than any sane client timeout (the proxy's budget is 25 s). */
+export const DEFAULT_SLOW_MS = 40_000;
+/** The bank's token lifetime as the sandbox enforces it. */
+export const DEFAULT_TOKEN_TTL_S = 7_200;
+
+/** The options with every default filled in. */
+export interface FakeEpayConfig {
+  clientId: string;
+  clientSecret: string;
+  terminalId: string;
+  slowMs: number;
+  confirmStyle: ConfirmStyle;
+  publicKeyFormat: PublicKeyFormat;
+  expiresInAsString: boolean;
+  tokenTtlS: number;
+  deliverNotifications: boolean;
+}
+
+/** The live state behind one sandbox bank app. */
+export interface FakeEpayState {
+  readonly config: FakeEpayConfig;
+  /** The public base URL, once a server listens; the 3-D Secure `action` is built from it. */
+  baseUrl: string | undefined;
+  latencyMs: number;
+  readonly keys: SandboxKeyPair;
+  readonly tokens: TokenStore;
+  readonly ledger: Ledger & { toJSON(): unknown };
+  readonly threeDs: ThreeDsStore;
+  /** Merchant extras per charge id. */
+  readonly payments: Map<string, PaymentDetails>;
+  readonly calls: BankCall[];
+  readonly notifications: Notification[];
+  /** The next injected fault, if faults are on. */
+  pickFault(): FaultKind | undefined;
+  /** Records a notification and, unless turned off, delivers it in the background. */
+  notify(notification: Notification | undefined): void;
+  /** Resolves once every notification so far is delivered, failed or skipped. */
+  flushNotifications(): Promise<void>;
+  /** Waits `ms`, or less if the bank shuts down meanwhile. */
+  sleep(ms: number): Promise<void>;
+  /** Wakes every sleeper; later sleeps return at once. */
+  shutdown(): void;
+}
+
+/**
+ * Builds the state for one sandbox bank: validates the options and loads (or generates) its key.
+ *
+ * @example
+ * ```ts
+ * const state = await createFakeEpayState({ latencyMs: 150 });
+ * ```
+ */
+export async function createFakeEpayState(options: FakeEpayOptions = {}): Promise<FakeEpayState> {
+  const config: FakeEpayConfig = {
+    clientId: options.clientId ?? SANDBOX_EPAY.clientId,
+    clientSecret: options.clientSecret ?? SANDBOX_EPAY.clientSecret,
+    terminalId: options.terminalId ?? SANDBOX_EPAY.terminalId,
+    slowMs: nonNegative('slowMs', options.slowMs ?? DEFAULT_SLOW_MS),
+    confirmStyle: options.confirmStyle ?? 'redirect',
+    publicKeyFormat: options.publicKeyFormat ?? 'rsa-label-spki',
+    expiresInAsString: options.expiresInAsString ?? false,
+    tokenTtlS: nonNegative('tokenTtlS', options.tokenTtlS ?? DEFAULT_TOKEN_TTL_S),
+    deliverNotifications: options.deliverNotifications ?? true,
+  };
+  const pickFault = options.faults ? createFaultPicker(options.faults) : () => undefined;
+  const keys = await loadSandboxKeyPair(options.privateKeyPem);
+  const shutdownController = new AbortController();
+  const deliveries = new Set<Promise<void>>();
+  const notifications: Notification[] = [];
+
+  return {
+    config,
+    baseUrl: undefined,
+    latencyMs: nonNegative('latencyMs', options.latencyMs ?? 0),
+    keys,
+    tokens: createTokenStore(config.tokenTtlS * 1000),
+    ledger: createLedger(),
+    threeDs: createThreeDsStore(),
+    payments: new Map(),
+    calls: [],
+    notifications,
+    pickFault,
+    notify(notification) {
+      if (!notification) return;
+      notifications.push(notification);
+      if (!config.deliverNotifications) {
+        notification.delivery = 'skipped';
+        return;
+      }
+      const delivery = deliverNotification(notification).finally(() => deliveries.delete(delivery));
+      deliveries.add(delivery);
+    },
+    async flushNotifications() {
+      while (deliveries.size > 0) await Promise.all(deliveries);
+    },
+    sleep(ms) {
+      const signal = shutdownController.signal;
+      if (ms <= 0 || signal.aborted) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done(): void {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        signal.addEventListener('abort', done, { once: true });
+      });
+    },
+    shutdown() {
+      shutdownController.abort();
+    },
+  };
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
+  return value;
+}
