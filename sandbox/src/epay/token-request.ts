@@ -6,8 +6,6 @@ import type { TokenBinding } from './token-store.js';
 export const TOKEN_GRANT_TYPE = 'client_credentials';
 /** The bank's page asks for exactly this scope string. */
 export const TOKEN_SCOPE = 'webapi usermanagement email_send verification statement statistics payment';
-/** The bank's advertised token lifetime (its example answer). */
-
 const TOKEN_FIELDS = [
   'grant_type',
   'scope',
