@@ -4,8 +4,8 @@ import { isHttpUrl } from './http-url.js';
 
 /** Free-text fields longer than this are refused rather than truncated. */
 const MAX_TEXT_LENGTH = 1024;
-/** ECI values are two digits (`05`, `07`, …). */
-const ECI_PATTERN = /^\d{2}$/;
+/** ECI values are one or two digits (`05`, `07`, `7`, …). */
+const ECI_PATTERN = /^\d{1,2}$/;
 /** A plain address check: the bank sends receipts there. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -99,7 +99,7 @@ export function checkCryptopayRequest(body: unknown): { ok: true; request: Crypt
     if (text[key] !== '' && !isHttpUrl(text[key])) return { ok: false, problem: `${key}: must be an absolute http(s) URL` };
   }
   if (text.email !== '' && !EMAIL_PATTERN.test(text.email)) return { ok: false, problem: 'email: not an email address' };
-  if (record.eci !== undefined && !ECI_PATTERN.test(text.eci)) return { ok: false, problem: 'eci: must be two digits' };
+  if (record.eci !== undefined && !ECI_PATTERN.test(text.eci)) return { ok: false, problem: 'eci: must be one or two digits' };
 
   return {
     ok: true,

@@ -1,0 +1,191 @@
+/**
+ * @module Test harness: the sandbox bank and the sandbox Apple on loopback, the proxy configured against them by its
+ * ordinary settings and served over real HTTP, and helpers to sign orders and mint Apple Pay payments.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import {
+  createFakeApple,
+  startFakeEpay,
+  SANDBOX_EPAY,
+  type FakeApple,
+  type FakeAppleGateway,
+  type FakeEpay,
+  type FakeEpayOptions,
+  type MintTokenInput,
+} from '@epay-applepay/sandbox';
+import { closeProxyApp, createProxyApp, type ProxyAppOptions } from '../src/app.js';
+import { loadConfig, type ProxyConfig } from '../src/config.js';
+import type { LogRecord } from '../src/log.js';
+import { signOrder, type OrderClaims } from '../src/order.js';
+
+export const ORDER_SECRET = 'test-order-signing-secret-0123456789abcdef';
+export const SHOP_DOMAIN = 'shop.example';
+export const SHOP_ORIGIN = `https://${SHOP_DOMAIN}`;
+
+let bankKey: string | undefined;
+/** One RSA key for every sandbox bank of a test file (4096-bit generation takes seconds; the bank's size is not under test here). */
+export function bankPrivateKey(): string {
+  bankKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return bankKey;
+}
+
+let applePromise: Promise<{ apple: FakeApple; files: Awaited<ReturnType<FakeApple['writeFiles']>> }> | undefined;
+/** One sandbox Apple (keys and certificates) per test file. */
+export function sharedApple() {
+  applePromise ??= (async () => {
+    const apple = await createFakeApple();
+    const files = await apple.writeFiles(mkdtempSync(join(tmpdir(), 'fake-apple-')));
+    return { apple, files };
+  })();
+  return applePromise;
+}
+
+export interface Stack {
+  bank: FakeEpay;
+  apple: FakeApple;
+  gateway: FakeAppleGateway;
+  config: ProxyConfig;
+  env: Record<string, string>;
+  /** Base URL of the proxy served on loopback. */
+  url: string;
+  logs: LogRecord[];
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  mode?: 'decrypt' | 'passthrough';
+  bank?: FakeEpayOptions;
+  env?: Record<string, string>;
+  app?: ProxyAppOptions;
+}
+
+export async function startStack(o: StackOptions = {}): Promise<Stack> {
+  const { apple, files } = await sharedApple();
+  const bank = await startFakeEpay({ privateKeyPem: bankPrivateKey(), deliverNotifications: false, ...o.bank });
+  const gateway = await apple.startGateway();
+  const logs: LogRecord[] = [];
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve) => {
+    // The proxy's own port is needed for PUBLIC_URL: listen first, then mount the app.
+    let handler: ((req: Request) => Response | Promise<Response>) | undefined;
+    server = serve({ fetch: (req) => handler!(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port));
+    started.set(server, (h) => {
+      handler = h;
+    });
+  });
+  const env: Record<string, string> = {
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    EPAY_CLIENT_ID: SANDBOX_EPAY.clientId,
+    EPAY_CLIENT_SECRET: SANDBOX_EPAY.clientSecret,
+    EPAY_TERMINAL_ID: SANDBOX_EPAY.terminalId,
+    EPAY_OAUTH_URL: bank.oauthUrl,
+    EPAY_API_URL: bank.apiUrl,
+    EPAY_TOKEN_MODE: o.mode ?? 'decrypt',
+    ORDER_SIGNING_SECRET: ORDER_SECRET,
+    APPLE_MERCHANT_ID: apple.merchantId,
+    APPLE_DISPLAY_NAME: 'Sandbox Shop',
+    APPLE_PAY_DOMAINS: SHOP_DOMAIN,
+    APPLE_IDENTITY_CERT: files.identityCert,
+    APPLE_IDENTITY_KEY: files.identityKey,
+    APPLE_PROCESSING_CERT: `${files.processingCert},${files.processingRsaCert}`,
+    APPLE_PROCESSING_KEY: `${files.processingKey},${files.processingRsaKey}`,
+    APPLE_ROOT_CA: files.rootCa,
+    APPLE_VALIDATION_HOSTS: gateway.host,
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...o.env,
+  };
+  const config = loadConfig(env);
+  const app = createProxyApp(config, {
+    logger: (r) => logs.push(r),
+    appleCa: apple.tlsCaPem,
+    epayTimeouts: { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 },
+    ...o.app,
+  });
+  started.get(server!)!(app.fetch);
+  return {
+    bank,
+    apple,
+    gateway,
+    config,
+    env,
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    async close() {
+      await new Promise<void>((r) => server!.close(() => r()));
+      await Promise.all([closeProxyApp(app), bank.close(), gateway.close()]);
+    },
+  };
+}
+const started = new WeakMap<object, (h: (req: Request) => Response | Promise<Response>) => void>();
+
+let invoiceSeq = Math.floor(Math.random() * 1e6);
+/** A fresh invoice number (the bank refuses reuse). */
+export function nextInvoice(): string {
+  invoiceSeq += 1;
+  return String(Date.now()).slice(-7) + String(invoiceSeq).padStart(6, '0').slice(-6);
+}
+
+export function order(claims: Partial<OrderClaims> = {}): Promise<string> {
+  return signOrder({ invoiceId: nextInvoice(), amount: 1500, exp: Math.floor(Date.now() / 1000) + 600, ...claims }, ORDER_SECRET);
+}
+
+/** An ApplePayPayment as the element posts it, with a token minted by the sandbox Apple. */
+export function payment(apple: FakeApple, input: Partial<MintTokenInput> & { amount?: number } = {}) {
+  const { amount = 1500, ...rest } = input;
+  return {
+    token: apple.mintToken({ amountMinor: Math.round(amount * 100), currencyCode: '398', ...rest }),
+    billingContact: { givenName: 'Arman', familyName: 'Ali' },
+    shippingContact: { emailAddress: 'arman@example.kz', phoneNumber: '+77771232380' },
+  };
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    redirect: 'manual',
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Reads every `<form>` of an HTML page: its action and named input values. */
+export function forms(html: string): Array<{ action: string; fields: Record<string, string>; buttons: string[] }> {
+  const out: Array<{ action: string; fields: Record<string, string>; buttons: string[] }> = [];
+  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const action = /action="([^"]*)"/i.exec(m[1] ?? '')?.[1] ?? '';
+    const fields: Record<string, string> = {};
+    const buttons: string[] = [];
+    for (const i of (m[2] ?? '').matchAll(/<(input|button)\b([^>]*)>/gi)) {
+      const name = /name="([^"]*)"/i.exec(i[2] ?? '')?.[1];
+      const value = /value="([^"]*)"/i.exec(i[2] ?? '')?.[1] ?? '';
+      if (!name) continue;
+      if (i[1]?.toLowerCase() === 'button') buttons.push(`${name}=${value}`);
+      else fields[name] = decodeEntities(value);
+    }
+    out.push({ action: decodeEntities(action), fields, buttons });
+  }
+  return out;
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export async function postForm(url: string, fields: Record<string, string>) {
+  const res = await fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}

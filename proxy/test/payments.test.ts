@@ -1,0 +1,360 @@
+/**
+ * Every row of the `/applepay/payments` table, against the sandbox bank over real HTTP on loopback, unhappy paths
+ * first; the sandbox's ledger shows that nothing is ever charged twice.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_EPAY, THREE_DS_CODE } from '@epay-applepay/sandbox';
+import { forms, order, payment, post, postForm, startStack, type Stack } from './harness.js';
+
+const PAN = '4400430100000001';
+const CRYPTOGRAM = 'AMwBRjPWDnAgAA7Rls7mAoABFA==';
+let s: Stack;
+const seen: string[] = []; // every answer body, checked for secrets at the end
+
+async function pay(body: unknown, headers?: Record<string, string>) {
+  const r = await post(`${s.url}/applepay/payments`, body, headers);
+  seen.push(r.text);
+  return r;
+}
+
+function invoiceOf(token: string): string {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).invoiceId;
+}
+
+beforeAll(async () => {
+  s = await startStack({ bank: { slowMs: 4_000 } });
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('bad requests are refused before the bank is called', () => {
+  it.each([
+    ['not JSON', '{'],
+    ['an array', '[]'],
+    ['no order', { payment: {} }],
+    ['order not a string', { order: 5, payment: { token: { paymentData: {} } } }],
+    ['no payment', { order: 'x' }],
+    ['payment without token', { order: 'x', payment: {} }],
+    ['paymentData not an object', { order: 'x', payment: { token: { paymentData: 'abc' } } }],
+    ['billingContact not an object', { order: 'x', payment: { token: { paymentData: {} }, billingContact: 'me' } }],
+  ])('%s → 400 invalid_request', async (_name, body) => {
+    const calls = s.bank.calls.length;
+    const r = await pay(body);
+    expect(r.status).toBe(400);
+    expect(r.json).toEqual({ status: 'error', error: { code: 'invalid_request', message: expect.any(String) } });
+    expect(s.bank.calls.length).toBe(calls);
+  });
+
+  it('an order signed with another secret → 400 invalid_order', async () => {
+    const { signOrder } = await import('../src/order.js');
+    const forged = await signOrder({ invoiceId: '123456789', amount: 1, exp: Math.floor(Date.now() / 1000) + 60 }, 'x'.repeat(40));
+    const r = await pay({ order: forged, payment: payment(s.apple, { amount: 1 }) });
+    expect([r.status, r.json.error.code]).toEqual([400, 'invalid_order']);
+  });
+
+  it('an expired order → 400 order_expired', async () => {
+    const r = await pay({ order: await order({ exp: Math.floor(Date.now() / 1000) - 1 }), payment: payment(s.apple) });
+    expect([r.status, r.json.error.code]).toEqual([400, 'order_expired']);
+  });
+
+  it('a token for another amount → 400 amount_mismatch, nothing charged', async () => {
+    const o = await order({ amount: 1500 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 15 }) });
+    expect([r.status, r.json.error.code]).toEqual([400, 'amount_mismatch']);
+    expect(s.bank.ledger.byInvoice(invoiceOf(o))).toHaveLength(0);
+  });
+
+  it('a token for another currency → 400 amount_mismatch', async () => {
+    const r = await pay({ order: await order(), payment: payment(s.apple, { currencyCode: '840' }) });
+    expect([r.status, r.json.error.code]).toEqual([400, 'amount_mismatch']);
+  });
+
+  it('a forged or altered token → 400 token_invalid', async () => {
+    const p = payment(s.apple);
+    const data = Buffer.from(p.token.paymentData.data, 'base64');
+    data[10] = (data[10] ?? 0) ^ 0xff;
+    p.token.paymentData.data = data.toString('base64');
+    const r = await pay({ order: await order(), payment: p });
+    expect([r.status, r.json.error.code]).toEqual([400, 'token_invalid']);
+  });
+
+  it('an old token → 400 token_expired', async () => {
+    const p = payment(s.apple, { signingTime: new Date(Date.now() - 10 * 60_000) });
+    const r = await pay({ order: await order(), payment: p });
+    expect([r.status, r.json.error.code]).toEqual([400, 'token_expired']);
+  });
+
+  it('a replayed token → 400 token_invalid, charged once', async () => {
+    const p = payment(s.apple, { pan: PAN });
+    const first = await pay({ order: await order(), payment: p });
+    expect(first.status).toBe(200);
+    const o2 = await order();
+    const again = await pay({ order: o2, payment: p });
+    expect([again.status, again.json.error.code]).toEqual([400, 'token_invalid']);
+    expect(s.bank.ledger.byInvoice(invoiceOf(o2))).toHaveLength(0);
+  });
+});
+
+describe('the bank says no', () => {
+  it.each([
+    [0.05, 5],
+    [0.51, 51],
+    [0.87, 487],
+  ])('amount ending %s → 402 declined with bankCode %s, nothing paid', async (cents, code) => {
+    const amount = 1000 + cents;
+    const o = await order({ amount });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount }) });
+    expect(r.status).toBe(402);
+    expect(r.json).toEqual({ status: 'declined', error: { code: 'declined', bankCode: code, message: expect.any(String) } });
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
+  });
+
+  it('a declined card (by PAN) → 402', async () => {
+    const r = await pay({ order: await order({ amount: 700 }), payment: payment(s.apple, { amount: 700, pan: '4400430100000051' }) });
+    expect([r.status, r.json.error.bankCode]).toEqual([402, 51]);
+  });
+
+  it('not final 454, then the status call finds the charge → 200 paid, charged once', async () => {
+    const o = await order({ amount: 100.54 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.54 }) });
+    expect(r.status).toBe(200);
+    expect(r.json.status).toBe('paid');
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('not final 454, then the status call finds it failed → 402 declined', async () => {
+    const o = await order({ amount: 100.55 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.55 }) });
+    expect(r.status).toBe(402);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
+  });
+
+  it('not final 459 with the charge recorded → 200 paid', async () => {
+    const o = await order({ amount: 100.59 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.59 }) });
+    expect([r.status, r.json.status]).toEqual([200, 'paid']);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+});
+
+describe('the bank fails', () => {
+  it('cryptopay times out after charging → the status call settles it: 200 paid, never retried', async () => {
+    const o = await order({ amount: 100.61 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.61 }) });
+    expect([r.status, r.json.status]).toEqual([200, 'paid']);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('a garbage answer after charging → status → 200 paid', async () => {
+    const o = await order({ amount: 100.71 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.71 }) });
+    expect([r.status, r.json.status]).toEqual([200, 'paid']);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('a 500 with nothing at the bank → 502 bank_unavailable', async () => {
+    const o = await order({ amount: 100.72 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.72 }) });
+    expect([r.status, r.json.error.code]).toEqual([502, 'bank_unavailable']);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
+  });
+
+  it('the connection dropped after charging → status → 200 paid', async () => {
+    const o = await order({ amount: 100.73 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.73 }) });
+    expect([r.status, r.json.status]).toEqual([200, 'paid']);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('the connection dropped and the bank holds nothing → 504 outcome_unknown, never retried', async () => {
+    const o = await order({ amount: 100.74 });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.74 }) });
+    expect([r.status, r.json.error.code]).toEqual([504, 'outcome_unknown']);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
+  });
+
+  it('the same invoice paid twice at once → the second gets 409 payment_in_progress, one charge', async () => {
+    const o = await order({ amount: 100.61 }); // the slow scenario holds the first payment at the bank
+    const first = pay({ order: o, payment: payment(s.apple, { amount: 100.61 }) });
+    await new Promise((r) => setTimeout(r, 150));
+    const second = await pay({ order: o, payment: payment(s.apple, { amount: 100.61 }) });
+    expect([second.status, second.json.error.code]).toEqual([409, 'payment_in_progress']);
+    expect((await first).status).toBe(200);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('the same invoice paid again after it was paid → the bank refuses it, still one charge', async () => {
+    const o = await order();
+    expect((await pay({ order: o, payment: payment(s.apple, { pan: PAN }) })).status).toBe(200);
+    const again = await pay({ order: o, payment: payment(s.apple, { pan: PAN }) });
+    expect(again.status).toBe(402);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+});
+
+describe('the bank is down or refuses the credentials', () => {
+  it('an unreachable bank → 502 bank_unavailable', async () => {
+    const down = await startStack({ env: { EPAY_OAUTH_URL: 'http://127.0.0.1:9/oauth2/token', EPAY_API_URL: 'http://127.0.0.1:9' } });
+    try {
+      const r = await post(`${down.url}/applepay/payments`, { order: await order(), payment: payment(down.apple) });
+      seen.push(r.text);
+      expect([r.status, r.json.error.code]).toEqual([502, 'bank_unavailable']);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('wrong credentials → 502 bank_unavailable, nothing charged, the secret in no log', async () => {
+    const bad = await startStack({ env: { EPAY_CLIENT_SECRET: 'wrong-secret-value-123' } });
+    try {
+      const o = await order();
+      const r = await post(`${bad.url}/applepay/payments`, { order: o, payment: payment(bad.apple) });
+      expect([r.status, r.json.error.code]).toEqual([502, 'bank_unavailable']);
+      expect(bad.bank.ledger.byInvoice(invoiceOf(o))).toHaveLength(0);
+      expect(JSON.stringify(bad.logs) + r.text).not.toContain('wrong-secret-value-123');
+    } finally {
+      await bad.close();
+    }
+  });
+});
+
+describe('paid', () => {
+  it('decrypt mode → 200 paid with the bank ids; the bank got the device PAN and cryptogram', async () => {
+    const o = await order({ amount: 2500, description: 'Books' });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 2500, pan: PAN, cryptogram: CRYPTOGRAM, eci: '7' }) });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({
+      status: 'paid',
+      payment: { id: expect.any(String), invoiceId: invoiceOf(o), amount: 2500, currency: 'KZT', reference: expect.any(String) },
+    });
+    const charges = s.bank.ledger.paid(invoiceOf(o));
+    expect(charges).toHaveLength(1);
+    expect(charges[0]!.cardMask).toMatch(/^440043\*+0001$/);
+    expect(charges[0]!.id).toBe(r.json.payment.id);
+  });
+
+  it('passthrough mode → 200 paid', async () => {
+    const pt = await startStack({ mode: 'passthrough' });
+    try {
+      const o = await order({ amount: 990 });
+      const r = await post(`${pt.url}/applepay/payments`, { order: o, payment: payment(pt.apple, { amount: 990 }) });
+      seen.push(r.text);
+      expect([r.status, r.json.status]).toEqual([200, 'paid']);
+      expect(pt.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    } finally {
+      await pt.close();
+    }
+  });
+
+  it('RSA_v1 tokens pay too', async () => {
+    const o = await order();
+    const r = await pay({ order: o, payment: payment(s.apple, { version: 'RSA_v1', pan: PAN }) });
+    expect([r.status, r.json.status]).toEqual([200, 'paid']);
+  });
+});
+
+describe('3-D Secure', () => {
+  async function start3ds(claims: Record<string, string> = {}) {
+    const o = await order({ amount: 100.11, ...claims });
+    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.11 }) });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({
+      status: '3ds',
+      form: { action: expect.any(String), fields: { PaReq: expect.any(String), MD: expect.any(String), TermUrl: expect.any(String) } },
+    });
+    expect(r.json.form.fields.TermUrl.startsWith(`${s.url}/3ds/callback?ctx=`)).toBe(true);
+    return { o, form: r.json.form as { action: string; fields: Record<string, string> } };
+  }
+
+  /** Goes through the sandbox bank's password page as a person would, up to the form it posts to TermUrl. */
+  async function passwordPage(form: { action: string; fields: Record<string, string> }, approve: boolean) {
+    const page = await postForm(form.action, form.fields);
+    expect(page.status).toBe(200);
+    const [pw] = forms(page.text);
+    expect(pw).toBeDefined();
+    const choice = pw!.buttons.find((b) => (approve ? /confirm|approve|ok/i : /decline|cancel|fail/i).test(b)) ?? '';
+    const [name, value] = choice.split('=');
+    const code: Record<string, string> = approve ? { code: THREE_DS_CODE } : {};
+    const done = await postForm(new URL(pw!.action, form.action).href, { ...pw!.fields, ...code, ...(name ? { [name]: value ?? '' } : {}) });
+    const [back] = forms(done.text);
+    expect(back!.action).toBe(form.fields.TermUrl);
+    return back!;
+  }
+
+  it('approved → 303 to backLink with invoiceId and reference; one charge', async () => {
+    const { o, form } = await start3ds({ backLink: 'https://shop.example/ok?lang=ru', failureBackLink: 'https://shop.example/fail' });
+    const back = await passwordPage(form, true);
+    const cb = await postForm(back.action, back.fields);
+    expect(cb.status).toBe(303);
+    const loc = new URL(cb.headers.get('location')!);
+    expect(loc.origin + loc.pathname).toBe('https://shop.example/ok');
+    expect(loc.searchParams.get('lang')).toBe('ru');
+    expect(loc.searchParams.get('invoiceId')).toBe(invoiceOf(o));
+    expect(loc.searchParams.get('reference')).toBeTruthy();
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+
+    // The same callback again (a double submit or a replay) is never confirmed twice, and still lands on success.
+    const again = await postForm(back.action, back.fields);
+    expect(again.status).toBe(303);
+    expect(new URL(again.headers.get('location')!).pathname).toBe('/ok');
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/confirm' && c.invoiceId === invoiceOf(o)).length).toBeLessThanOrEqual(1);
+  });
+
+  it('declined at the password page → 303 to failureBackLink with invoiceId, code and message', async () => {
+    const { o, form } = await start3ds({ failureBackLink: 'https://shop.example/fail?x=1' });
+    const back = await passwordPage(form, false);
+    const cb = await postForm(back.action, back.fields);
+    expect(cb.status).toBe(303);
+    const loc = new URL(cb.headers.get('location')!);
+    expect(loc.pathname).toBe('/fail');
+    expect(loc.searchParams.get('x')).toBe('1');
+    expect(loc.searchParams.get('invoiceId')).toBe(invoiceOf(o));
+    expect(loc.searchParams.get('code')).toBeTruthy();
+    expect(loc.searchParams.has('message')).toBe(true);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
+  });
+
+  it('without links → a small HTML result page with security headers', async () => {
+    const { form } = await start3ds();
+    const back = await passwordPage(form, true);
+    const cb = await postForm(back.action, back.fields);
+    expect(cb.status).toBe(200);
+    expect(cb.headers.get('content-type')).toMatch(/text\/html/);
+    expect(cb.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(cb.text).toContain('Payment complete');
+  });
+
+  it('a tampered, foreign or missing context gets the failure page, never a crash', async () => {
+    const { form } = await start3ds({ failureBackLink: 'https://shop.example/fail' });
+    const back = await passwordPage(form, true);
+    const tampered = back.action.replace(/ctx=(.)/, (_m, ch: string) => `ctx=${ch === 'A' ? 'B' : 'A'}`);
+    for (const url of [tampered, `${s.url}/3ds/callback`, `${s.url}/3ds/callback?ctx=%00%01`]) {
+      const cb = await postForm(url, back.fields);
+      expect(cb.status).toBe(400);
+      expect(cb.text).toContain('Payment failed');
+    }
+    const noFields = await postForm(back.action, {});
+    expect(noFields.status).toBe(303);
+    expect(new URL(noFields.headers.get('location')!).searchParams.get('code')).toBe('invalid_request');
+  });
+});
+
+describe('secrets', () => {
+  it('never appear in an answer or a log line', () => {
+    const text = seen.join('\n') + JSON.stringify(s.logs);
+    for (const secret of [PAN, CRYPTOGRAM, SANDBOX_EPAY.clientSecret, s.config.orderSigningSecret]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).not.toMatch(/PRIVATE KEY/);
+    expect(text).not.toMatch(/Bearer /i);
+    expect(s.logs.length).toBeGreaterThan(20);
+    expect(s.logs.every((l) => typeof l.status === 'number' && typeof l.path === 'string')).toBe(true);
+    expect(s.logs.some((l) => l.outcome === 'paid' && typeof l.invoiceId === 'string')).toBe(true);
+  });
+});
