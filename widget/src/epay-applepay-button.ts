@@ -1,0 +1,295 @@
+/** @module The `<epay-applepay-button>` element: attributes, rendering, and the order of one payment attempt. */
+import { type PropertyValues, ReactiveElement, css } from '@lit/reactive-element';
+import { type ApplePaySessionConstructor, PaymentSheet } from './apple-pay-session.js';
+import { detectAvailability } from './availability.js';
+import { type EpayEventDetailMap, type EpayEventName, emit } from './events.js';
+import { decodeOrderToken } from './order-token.js';
+import { buildPaymentRequest } from './payment-request.js';
+import { PROXY_TIMEOUT_MS, authorizePayment, requestMerchantSession } from './proxy-client.js';
+import { postThreeDsForm } from './three-ds.js';
+
+/** The tag the element is defined under. */
+export const TAG_NAME = 'epay-applepay-button';
+
+const BUTTON_STYLES = ['black', 'white', 'white-outline'];
+
+/** One press of the button: its sheet, and whether its single outcome has been reported. */
+interface Attempt {
+  sheet?: PaymentSheet;
+  settled: boolean;
+  paying: boolean;
+  validation: AbortController;
+}
+
+/**
+ * The Apple Pay button for Halyk Bank ePay. It decodes the order token (without verifying it) for
+ * the sheet's total, opens the Apple Pay sheet synchronously inside the click, has the proxy
+ * validate the merchant and pay, and reports exactly one outcome per attempt: `epay-success`,
+ * `epay-3ds`, `epay-declined`, `epay-cancel` or `epay-error`.
+ *
+ * Availability: shown only where `ApplePaySession` exists (Safari, or Apple's Apple Pay JS SDK),
+ * the page is a secure context, `ApplePaySession.canMakePayments()` is true and a version from 14
+ * down is supported. Otherwise the element is not displayed and `epay-ready` says why, with a
+ * `reason` of `unsupported_browser`, `insecure_context`, `cannot_make_payments` or
+ * `unsupported_version`. When `ApplePaySession` is missing while the page is still loading,
+ * the check waits for the window's `load` (Apple's SDK script may define it late). The host carries
+ * the `available` attribute while the button is shown.
+ *
+ * The order is read at click time: a missing, unreadable or expired order token does not hide the
+ * button (a token can expire while the page sits open); the click reports `epay-error`
+ * `invalid_order` and no sheet opens, so the page can fetch a fresh order. A missing `proxy` is
+ * `epay-error` `proxy_error`. `epay-click` fires first, so a listener may still set `order`.
+ *
+ * Error codes of the element's own: `invalid_order` (order token missing, unreadable or expired),
+ * `network_error` (the proxy could not be reached), `proxy_error` (`proxy` missing, or an answer
+ * that is not the proxy's API: HTML, garbage, a bare 500), `timeout` (no answer within
+ * `proxyTimeout`; for a payment its outcome is unknown), `session_refused` (Apple Pay refused to
+ * open the sheet or the merchant session, or the proxy refused the merchant validation without a
+ * code). Any code the proxy gives (`outcome_unknown`, `amount_mismatch`, `order_expired`, …) is
+ * passed through unchanged.
+ *
+ * In Safari the button is Apple's native one (`-webkit-appearance: -apple-pay-button`, with
+ * `button-type`, `button-style` and the `locale` as `lang`); elsewhere (Apple's SDK) a look-alike
+ * drawn in CSS. Either way it is a real `<button>`, keyboard-operable and labelled.
+ *
+ * @summary Apple Pay button that pays through the ePay proxy.
+ * @tag epay-applepay-button
+ *
+ * @fires {CustomEvent<{available: boolean, reason?: string}>} epay-ready - Availability is known.
+ * @fires {CustomEvent<{}>} epay-click - The button was pressed, before the sheet opens. Cancelable: cancel to keep the sheet closed.
+ * @fires {CustomEvent<{payment: {id: string, invoiceId: string, amount: number, currency: string, reference: string}}>} epay-success - Paid without 3-D Secure.
+ * @fires {CustomEvent<{action: string, fields: {PaReq: string, MD: string, TermUrl: string}}>} epay-3ds - The bank asks for 3-D Secure; the element then posts the form. Cancelable: cancel to post it yourself.
+ * @fires {CustomEvent<{code: string, bankCode: number|string|null, message: string}>} epay-declined - The bank declined the payment.
+ * @fires {CustomEvent<{}>} epay-cancel - The customer closed the sheet.
+ * @fires {CustomEvent<{code: string, message: string}>} epay-error - Anything else went wrong; `code` is the proxy's when it gave one.
+ *
+ * @csspart button - The `<button>` (Apple's native button in Safari, a look-alike elsewhere).
+ *
+ * @cssproperty [--epay-applepay-button-width=240px] - Width of the button.
+ * @cssproperty [--epay-applepay-button-height=44px] - Height of the button.
+ * @cssproperty [--epay-applepay-button-border-radius=6px] - Corner radius of the button.
+ *
+ * @example
+ * ```html
+ * <epay-applepay-button proxy="https://pay.example.kz" order="eyJhbGciOi…" label="Example Shop"></epay-applepay-button>
+ * ```
+ */
+export class EpayApplePayButton extends ReactiveElement {
+  static override properties = {
+    proxy: { type: String },
+    order: { type: String },
+    label: { type: String },
+    country: { type: String },
+    networks: { type: String },
+    capabilities: { type: String },
+    contactFields: { type: String, attribute: 'contact-fields' },
+    buttonType: { type: String, attribute: 'button-type' },
+    buttonStyle: { type: String, attribute: 'button-style' },
+    locale: { type: String },
+    disabled: { type: Boolean, reflect: true },
+    proxyTimeout: { attribute: false },
+    ready: { state: true, attribute: false },
+  };
+
+  // Compact on purpose: the template's whitespace ships in the bundle. Colours and font apply to
+  // the look-alike only: author styles on Safari's native button would switch its drawing off.
+  static override styles = css`
+:host{display:inline-block;vertical-align:middle}
+:host(:not([available])),:host([hidden]){display:none}
+button{box-sizing:border-box;width:var(--epay-applepay-button-width,240px);height:var(--epay-applepay-button-height,44px);border-radius:var(--epay-applepay-button-border-radius,6px);margin:0;cursor:pointer}
+.native{-webkit-appearance:-apple-pay-button}
+button:not(.native){display:flex;align-items:center;justify-content:center;padding:0 12px;border:0;font:500 16px -apple-system,system-ui,sans-serif;white-space:nowrap;overflow:hidden;background:#000;color:#fff}
+button.white,button.white-outline{background:#fff;color:#000}
+button.white-outline{border:1px solid}
+:disabled{opacity:.5;cursor:default}`;
+
+  /** Base URL of the proxy, absolute or a same-origin path. Required. */
+  declare proxy: string;
+  /** The order token (a JWT signed by the merchant's backend). Required. */
+  declare order: string;
+  /** Merchant name on the sheet's total line; the page's host name when empty. */
+  declare label: string;
+  /** `countryCode` of the payment request. */
+  declare country: string;
+  /** `supportedNetworks`, comma-separated. */
+  declare networks: string;
+  /** `merchantCapabilities`, comma-separated; `supports3DS` is always included. */
+  declare capabilities: string;
+  /** `requiredBillingContactFields`, comma-separated; `email` and `phone` also go to the shipping contact fields. */
+  declare contactFields: string;
+  /** Apple's button type: `buy`, `pay`, `plain`, `check-out`, `donate`, `book`, `subscribe`, … */
+  declare buttonType: string;
+  /** `black`, `white` or `white-outline`. */
+  declare buttonStyle: string;
+  /** The button's language (BCP 47); the page's language when empty. */
+  declare locale: string;
+  /** Disables the button. */
+  declare disabled: boolean;
+  /**
+   * Milliseconds the element waits for each proxy call before it closes the sheet with
+   * `epay-error` `timeout`. At most (and by default) 27000, below Apple's 30 s per step.
+   */
+  declare proxyTimeout: number;
+  /** The availability found on connect; null while Apple Pay is not offered. */
+  private declare ready: { version: number; Session: ApplePaySessionConstructor; native: boolean } | null;
+  private attempt: Attempt | null = null;
+  private button?: HTMLButtonElement;
+
+  constructor() {
+    super();
+    this.proxy = '';
+    this.order = '';
+    this.label = '';
+    this.country = 'KZ';
+    this.networks = 'visa,masterCard';
+    this.capabilities = 'supports3DS';
+    this.contactFields = 'name';
+    this.buttonType = 'buy';
+    this.buttonStyle = 'black';
+    this.locale = '';
+    this.disabled = false;
+    this.proxyTimeout = PROXY_TIMEOUT_MS;
+    this.ready = null;
+  }
+
+  /** True while Apple Pay is offered and the button is shown. */
+  get available(): boolean {
+    return !!this.ready;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!('ApplePaySession' in window) && document.readyState != 'complete') {
+      addEventListener('load', () => this.isConnected && this.checkAvailability(), { once: true });
+    } else {
+      this.checkAvailability();
+    }
+  }
+
+  /**
+   * Draws the one `<button>` with DOM calls. Lit's template layer (lit-html) would add about 3 kB
+   * gzip to the classic script for a single element; properties, attributes and adopted styles
+   * are Lit's ReactiveElement.
+   */
+  protected override update(changed: PropertyValues): void {
+    super.update(changed);
+    const button = (this.button ??= this.createButton());
+    const native = this.ready?.native;
+    const text = buttonText(this.buttonType);
+    button.className = native ? 'native' : BUTTON_STYLES.includes(this.buttonStyle) ? this.buttonStyle : 'black';
+    button.textContent = native ? '' : text;
+    button.setAttribute('aria-label', text);
+    button.disabled = this.disabled;
+    if (this.locale) button.lang = this.locale;
+    else button.removeAttribute('lang');
+    // Through the CSSOM, not a style attribute, so a strict style-src CSP does not block it.
+    button.style.setProperty('-apple-pay-button-type', this.buttonType);
+    button.style.setProperty('-apple-pay-button-style', this.buttonStyle);
+  }
+
+  private createButton(): HTMLButtonElement {
+    const button = document.createElement('button');
+    button.setAttribute('part', 'button');
+    button.addEventListener('click', () => this.onClick());
+    this.renderRoot.append(button);
+    return button;
+  }
+
+  private checkAvailability(): void {
+    const found = detectAvailability(window);
+    this.ready = found.available ? { ...found, native: supportsNativeButton() } : null;
+    this.toggleAttribute('available', found.available);
+    // After the first render, so a listener added right after the element was created still hears it.
+    void this.updateComplete.then(() => emit(this, 'epay-ready', found.available ? { available: true } : { available: false, reason: found.reason }));
+  }
+
+  /** Everything up to `begin()` runs synchronously: Safari refuses a sheet opened after an await. */
+  private onClick(): void {
+    const ready = this.ready;
+    if (!ready || this.disabled || this.attempt || !emit(this, 'epay-click', {}, true)) return;
+    // Read after epay-click: its listener may have just set a fresh order.
+    const order = (this.order || '').trim();
+    const proxy = (this.proxy || '').trim();
+    const decoded = decodeOrderToken(order);
+    if (!decoded.ok) return void emit(this, 'epay-error', { code: 'invalid_order', message: decoded.message });
+    if (!proxy) return void emit(this, 'epay-error', { code: 'proxy_error', message: 'The proxy attribute is missing' });
+    const timeoutMs = Math.min(this.proxyTimeout > 0 ? this.proxyTimeout : PROXY_TIMEOUT_MS, PROXY_TIMEOUT_MS);
+    const attempt: Attempt = (this.attempt = { settled: false, paying: false, validation: new AbortController() } as Attempt);
+    const end = <K extends EpayEventName>(name: K, detail: EpayEventDetailMap[K]) => {
+      if (attempt.settled) return false;
+      attempt.settled = true;
+      this.attempt = null;
+      return emit(this, name, detail, name == 'epay-3ds');
+    };
+    try {
+      const sheet = (attempt.sheet = new PaymentSheet(
+        ready.Session,
+        ready.version,
+        buildPaymentRequest(decoded.order, {
+          label: this.label,
+          country: this.country,
+          networks: this.networks,
+          capabilities: this.capabilities,
+          contactFields: this.contactFields,
+          fallbackLabel: location.hostname,
+        }),
+        {
+          validateMerchant: async (validationURL) => {
+            const r = await requestMerchantSession(proxy, { validationURL, order }, { timeoutMs, signal: attempt.validation.signal });
+            if (attempt.settled) return;
+            if (!r.ok || !sheet.completeMerchantValidation(r.merchantSession)) {
+              sheet.abort();
+              end('epay-error', r.ok ? { code: 'session_refused', message: 'Apple Pay refused the merchant session' } : r);
+            }
+          },
+          paymentAuthorized: async ({ token, billingContact, shippingContact }) => {
+            attempt.paying = true;
+            const r = await authorizePayment(proxy, { order, payment: { token, billingContact, shippingContact } }, { timeoutMs });
+            // Should Safari refuse the completion, the sheet is still closed, by an abort.
+            sheet.completePayment(r.ok && r.status != 'declined') || sheet.abort();
+            if (!r.ok) end('epay-error', { code: r.code, message: r.code == 'timeout' ? r.message + "; the payment's outcome is unknown" : r.message });
+            else if (r.status == 'paid') end('epay-success', { payment: r.payment });
+            else if (r.status == 'declined') end('epay-declined', r.declined);
+            else if (end('epay-3ds', r.form)) postThreeDsForm(r.form);
+          },
+          cancel: () => {
+            // A payment already sent to the bank ends with the bank's answer, never as a cancel.
+            if (attempt.paying) return;
+            attempt.validation.abort();
+            end('epay-cancel', {});
+          },
+        },
+      ));
+      sheet.begin();
+    } catch {
+      attempt.sheet?.abort();
+      end('epay-error', { code: 'session_refused', message: 'Apple Pay refused to open the sheet' });
+    }
+  }
+}
+
+/** Apple's native button exists only in Safari's engine. */
+function supportsNativeButton(): boolean {
+  try {
+    return CSS.supports('-webkit-appearance', '-apple-pay-button');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The accessible name (and fallback text) for one of Apple's button types.
+ *
+ * @example
+ * buttonText('check-out'); // "Check out with Apple Pay"
+ * buttonText('plain'); // "Apple Pay"
+ */
+export function buttonText(type: string): string {
+  return (type && type != 'plain' ? type[0]!.toUpperCase() + type.slice(1).replace('-', ' ') + ' with ' : '') + 'Apple Pay';
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'epay-applepay-button': EpayApplePayButton;
+  }
+}

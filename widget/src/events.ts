@@ -1,0 +1,106 @@
+/** @module The element's events: names, `detail` types, one dispatch helper and the global event-map typing. */
+
+/** Why Apple Pay is not offered on this page; `epay-ready` carries it when `available` is false. */
+export type EpayUnavailableReason =
+  /** No `ApplePaySession` on the page (not Safari, and no Apple Pay JS SDK loaded). */
+  | 'unsupported_browser'
+  /** The page is not a secure context (https or localhost). */
+  | 'insecure_context'
+  /** `ApplePaySession.canMakePayments()` is false (no Apple Pay on this device, or it threw). */
+  | 'cannot_make_payments'
+  /** No Apple Pay JS version from 14 down to 1 is supported. */
+  | 'unsupported_version';
+
+/** `epay-ready`: availability is known. */
+export interface EpayReadyDetail {
+  available: boolean;
+  reason?: EpayUnavailableReason;
+}
+
+/** `epay-click`: the customer pressed the button; cancel the event to keep the sheet closed. */
+export type EpayClickDetail = Record<string, never>;
+
+/** The payment as the proxy reports it on success. */
+export interface EpayPayment {
+  id: string;
+  invoiceId: string;
+  amount: number;
+  currency: string;
+  reference: string;
+}
+
+/** `epay-success`: paid without 3-D Secure. */
+export interface EpaySuccessDetail {
+  payment: EpayPayment;
+}
+
+/** `epay-3ds`: the form the element posts to the bank unless the event is cancelled. */
+export interface Epay3dsDetail {
+  action: string;
+  fields: { PaReq: string; MD: string; TermUrl: string };
+}
+
+/** `epay-declined`: the bank declined the payment. */
+export interface EpayDeclinedDetail {
+  code: string;
+  bankCode: number | string | null;
+  message: string;
+}
+
+/** `epay-cancel`: the customer closed the sheet. */
+export type EpayCancelDetail = Record<string, never>;
+
+/**
+ * The element's own error codes; any other code came from the proxy (`outcome_unknown`,
+ * `amount_mismatch`, `order_expired`, `origin_not_allowed`, …) and is passed through as is.
+ */
+export type EpayOwnErrorCode = 'invalid_order' | 'network_error' | 'proxy_error' | 'timeout' | 'session_refused';
+
+/** `epay-error`: anything else went wrong. */
+export interface EpayErrorDetail {
+  code: EpayOwnErrorCode | (string & {});
+  message: string;
+}
+
+/** Every event of the element with its `detail` type. */
+export interface EpayEventDetailMap {
+  'epay-ready': EpayReadyDetail;
+  'epay-click': EpayClickDetail;
+  'epay-success': EpaySuccessDetail;
+  'epay-3ds': Epay3dsDetail;
+  'epay-declined': EpayDeclinedDetail;
+  'epay-cancel': EpayCancelDetail;
+  'epay-error': EpayErrorDetail;
+}
+
+/** The event names, in one place. */
+export type EpayEventName = keyof EpayEventDetailMap;
+
+/**
+ * Dispatches one of the element's events: bubbling and composed (it crosses the shadow roots of a
+ * merchant's own components), cancelable only for the "before" events.
+ *
+ * @returns false when a listener cancelled a cancelable event
+ * @example
+ * if (!emit(this, 'epay-click', {}, true)) return; // the page kept the sheet closed
+ */
+export function emit<K extends EpayEventName>(
+  target: EventTarget,
+  name: K,
+  detail: EpayEventDetailMap[K],
+  cancelable = false,
+): boolean {
+  return target.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'epay-ready': CustomEvent<EpayReadyDetail>;
+    'epay-click': CustomEvent<EpayClickDetail>;
+    'epay-success': CustomEvent<EpaySuccessDetail>;
+    'epay-3ds': CustomEvent<Epay3dsDetail>;
+    'epay-declined': CustomEvent<EpayDeclinedDetail>;
+    'epay-cancel': CustomEvent<EpayCancelDetail>;
+    'epay-error': CustomEvent<EpayErrorDetail>;
+  }
+}

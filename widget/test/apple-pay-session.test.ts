@@ -1,0 +1,171 @@
+/** @module The PaymentSheet wrapper and the fake ApplePaySession it is tested against (the fake must refuse what Safari refuses). */
+import { PaymentSheet, type ApplePaySessionConstructor, type PaymentSheetHandlers } from '../src/apple-pay-session.js';
+import { buildPaymentRequest } from '../src/payment-request.js';
+import { deepEqual, equal, ok, throws } from './helpers/assert.js';
+import { FakeSession, MERCHANT_SESSION_STUB, type FakeApplePay, installFakeApplePay, inUserGesture } from './helpers/fake-apple-pay-session.js';
+import { realClick } from './helpers/page.js';
+
+const REQUEST = buildPaymentRequest({ invoiceId: '000123456', amount: 10, currency: 'KZT', exp: 2e9 }, { label: 'Shop' });
+
+/** A plain button in the page; `run` executes inside its (real) click handler. */
+async function insideRealClick<T>(run: () => T): Promise<T> {
+  const host = document.createElement('div');
+  const shadow = host.attachShadow({ mode: 'open' });
+  const button = document.createElement('button');
+  button.textContent = 'pay';
+  button.style.cssText = 'width:120px;height:40px';
+  shadow.append(button);
+  document.body.append(host);
+  let result: { value: T } | { error: unknown } | undefined;
+  button.addEventListener('click', () => {
+    try {
+      result = { value: run() };
+    } catch (error) {
+      result = { error };
+    }
+  });
+  await realClick(host);
+  host.remove();
+  if (!result) throw new Error('the click did not reach the button');
+  if ('error' in result) throw result.error;
+  return result.value;
+}
+
+const noop: PaymentSheetHandlers = { validateMerchant() {}, paymentAuthorized() {}, cancel() {} };
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('fake ApplePaySession (what Safari enforces)', () => {
+  let applePay: FakeApplePay;
+  beforeEach(() => (applePay = installFakeApplePay({ stepTimeoutMs: 200 })));
+  afterEach(() => applePay.uninstall());
+
+  it('refuses a session outside a user gesture', async () => {
+    throws(() => new FakeSession(14, REQUEST), 'InvalidAccessError');
+    ok(!inUserGesture());
+  });
+
+  it('refuses a session created after an await inside the click', async () => {
+    let later: Promise<unknown> | undefined;
+    let error: unknown;
+    await insideRealClick(() => {
+      later = Promise.resolve()
+        .then(() => tick())
+        .then(() => new FakeSession(14, REQUEST))
+        .catch((e) => (error = e));
+    });
+    await later;
+    equal((error as Error)?.name, 'InvalidAccessError');
+  });
+
+  it('refuses a synthetic click (element.click() is not a user gesture)', () => {
+    const button = document.createElement('button');
+    let error: unknown;
+    button.addEventListener('click', () => {
+      try {
+        new FakeSession(14, REQUEST);
+      } catch (e) {
+        error = e;
+      }
+    });
+    document.body.append(button);
+    button.click();
+    button.remove();
+    equal((error as Error)?.name, 'InvalidAccessError');
+  });
+
+  it('accepts a session and begin() inside a real click, once, one at a time', async () => {
+    const session = await insideRealClick(() => {
+      const s = new FakeSession(14, REQUEST);
+      s.begin();
+      throws(() => s.begin(), 'InvalidAccessError');
+      throws(() => new FakeSession(14, REQUEST), 'InvalidAccessError');
+      return s;
+    });
+    equal(session.step, 'validating');
+  });
+
+  it('checks the request like Safari', async () => {
+    await insideRealClick(() => {
+      throws(() => new FakeSession(14, { ...REQUEST, total: { label: 'x', amount: '10', type: 'final' }, merchantCapabilities: [] }), 'TypeError');
+      throws(() => new FakeSession(14, { ...REQUEST, total: { label: 'x', amount: '1,5', type: 'final' } }), 'TypeError');
+      throws(() => new FakeSession(15, REQUEST), 'InvalidAccessError');
+    });
+  });
+
+  it('expires a step that the page does not complete in time, with oncancel', async () => {
+    const session = await insideRealClick(() => {
+      const s = new FakeSession(14, REQUEST);
+      s.begin();
+      return s;
+    });
+    let cancelled = false;
+    session.oncancel = () => (cancelled = true);
+    await tick(350);
+    ok(cancelled, 'oncancel after the step timeout');
+    equal(session.endedBy, 'expired');
+    throws(() => session.completeMerchantValidation({}), 'InvalidAccessError');
+    throws(() => session.abort(), 'InvalidAccessError');
+  });
+});
+
+describe('PaymentSheet', () => {
+  let applePay: FakeApplePay;
+  beforeEach(() => (applePay = installFakeApplePay({ stepTimeoutMs: 300 })));
+  afterEach(() => applePay.uninstall());
+
+  async function open(handlers: Partial<PaymentSheetHandlers> = {}) {
+    const sheet = await insideRealClick(() => {
+      const s = new PaymentSheet(FakeSession as unknown as ApplePaySessionConstructor, 14, REQUEST, { ...noop, ...handlers });
+      s.begin();
+      return s;
+    });
+    return { sheet, session: applePay.last! };
+  }
+
+  it('calls each complete* at most once and never after the sheet ended', async () => {
+    let validationURL = '';
+    let payment: unknown;
+    const { sheet, session } = await open({ validateMerchant: (url) => (validationURL = url), paymentAuthorized: (p) => (payment = p) });
+    await tick(10);
+    ok(validationURL.startsWith('https://apple-pay-gateway'));
+    ok(sheet.completeMerchantValidation(MERCHANT_SESSION_STUB));
+    equal(sheet.completeMerchantValidation(MERCHANT_SESSION_STUB), false, 'second call swallowed');
+    session.authorize();
+    ok(payment);
+    ok(sheet.completePayment(true));
+    equal(sheet.completePayment(false), false);
+    equal(sheet.abort(), false);
+    ok(sheet.ended);
+    deepEqual(session.calls, ['begin', 'completeMerchantValidation', 'completePayment:0']);
+  });
+
+  it('reports a cancel once and swallows calls after it', async () => {
+    let cancels = 0;
+    const { sheet, session } = await open({ cancel: () => cancels++ });
+    await tick(10);
+    session.cancel();
+    equal(cancels, 1);
+    ok(sheet.ended);
+    equal(sheet.completeMerchantValidation(MERCHANT_SESSION_STUB), false);
+    equal(sheet.abort(), false);
+    deepEqual(session.calls, ['begin'], 'nothing reached Safari after the cancel');
+  });
+
+  it('turns what Safari throws into false, and can still close the sheet', async () => {
+    const { sheet, session } = await open();
+    // No payment was authorized: Safari throws, the wrapper answers false and the sheet stays open.
+    equal(sheet.completePayment(true), false);
+    equal(sheet.ended, false);
+    ok(sheet.abort(), 'the sheet can still be closed');
+    equal(sheet.abort(), false);
+    equal(session.endedBy, 'abort');
+  });
+
+  it('hears no cancel after its own abort', async () => {
+    let cancels = 0;
+    const { sheet, session } = await open({ cancel: () => cancels++ });
+    sheet.abort();
+    session.oncancel?.({});
+    equal(cancels, 0);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * @module The button itself: a real `<button part="button">`, labelled, sized by the custom
+ * properties, black/white/white-outline where it is drawn in CSS, Apple's native button where the
+ * engine has one. Engine-agnostic: the native path is forced on or off through `CSS.supports`.
+ */
+import '../src/index.js';
+import type { EpayApplePayButton } from '../src/epay-applepay-button.js';
+import { equal, ok } from './helpers/assert.js';
+import { type FakeApplePay, installFakeApplePay } from './helpers/fake-apple-pay-session.js';
+import { buttonOf, makeOrder, mount } from './helpers/page.js';
+
+const NATIVE_QUERY = ['-webkit-appearance', '-apple-pay-button'];
+let applePay: FakeApplePay;
+let el: EpayApplePayButton | undefined;
+const realSupports = CSS.supports;
+
+/** Makes `CSS.supports` answer the Apple Pay button query as Safari (true) or every other engine (false). */
+function nativeButton(supported: boolean) {
+  Object.defineProperty(CSS, 'supports', {
+    configurable: true,
+    writable: true,
+    value: (...args: string[]) => (args[0] === NATIVE_QUERY[0] && args[1] === NATIVE_QUERY[1] ? supported : (realSupports as Function).apply(CSS, args)),
+  });
+}
+
+beforeEach(() => (applePay = installFakeApplePay()));
+afterEach(() => {
+  el?.remove();
+  el = undefined;
+  applePay.uninstall();
+  Object.defineProperty(CSS, 'supports', { configurable: true, writable: true, value: realSupports });
+  document.getElementById('outer-style')?.remove();
+});
+
+async function show(attributes: Record<string, string> = {}) {
+  el = await mount({ proxy: '/pay', order: makeOrder(), ...attributes });
+  return buttonOf(el);
+}
+
+describe('the fallback button (engines without Apple\'s native button)', () => {
+  beforeEach(() => nativeButton(false));
+
+  it('is a real, visible, labelled <button> exposed as part="button"', async () => {
+    const button = await show();
+    equal(button.tagName, 'BUTTON');
+    equal(button.getAttribute('part'), 'button');
+    equal(button.getAttribute('aria-label'), 'Buy with Apple Pay');
+    equal(button.textContent, 'Buy with Apple Pay');
+    const rect = button.getBoundingClientRect();
+    equal(Math.round(rect.width), 240);
+    equal(Math.round(rect.height), 44);
+    const style = getComputedStyle(button);
+    equal(style.backgroundColor, 'rgb(0, 0, 0)');
+    equal(style.color, 'rgb(255, 255, 255)');
+  });
+
+  it('follows button-type', async () => {
+    const button = await show({ 'button-type': 'check-out' });
+    equal(button.getAttribute('aria-label'), 'Check out with Apple Pay');
+    el!.buttonType = 'plain';
+    await el!.updateComplete;
+    equal(button.textContent, 'Apple Pay');
+  });
+
+  it('draws white and white-outline; an unknown style is black', async () => {
+    const button = await show({ 'button-style': 'white' });
+    equal(getComputedStyle(button).backgroundColor, 'rgb(255, 255, 255)');
+    equal(getComputedStyle(button).color, 'rgb(0, 0, 0)');
+    equal(getComputedStyle(button).borderTopWidth, '0px');
+    el!.buttonStyle = 'white-outline';
+    await el!.updateComplete;
+    equal(getComputedStyle(button).backgroundColor, 'rgb(255, 255, 255)');
+    equal(getComputedStyle(button).borderTopWidth, '1px');
+    equal(getComputedStyle(button).borderTopStyle, 'solid');
+    el!.buttonStyle = 'purple';
+    await el!.updateComplete;
+    equal(getComputedStyle(button).backgroundColor, 'rgb(0, 0, 0)');
+  });
+
+  it('is sized by the custom properties and styled through ::part(button)', async () => {
+    const button = await show();
+    el!.style.setProperty('--epay-applepay-button-width', '300px');
+    el!.style.setProperty('--epay-applepay-button-height', '50px');
+    el!.style.setProperty('--epay-applepay-button-border-radius', '10px');
+    const style = document.createElement('style');
+    style.id = 'outer-style';
+    style.textContent = 'epay-applepay-button::part(button){outline:3px solid rgb(255, 0, 0)}';
+    document.head.append(style);
+    const rect = button.getBoundingClientRect();
+    equal(Math.round(rect.width), 300);
+    equal(Math.round(rect.height), 50);
+    equal(getComputedStyle(button).borderTopLeftRadius, '10px');
+    equal(getComputedStyle(button).outlineColor, 'rgb(255, 0, 0)');
+  });
+
+  it('sets the language from locale, and inherits the page language without it', async () => {
+    const button = await show({ locale: 'kk-KZ' });
+    equal(button.lang, 'kk-KZ');
+    el!.locale = '';
+    await el!.updateComplete;
+    equal(button.hasAttribute('lang'), false);
+  });
+
+  it('reflects disabled and is not focusable then', async () => {
+    const button = await show();
+    el!.disabled = true;
+    await el!.updateComplete;
+    ok(button.disabled);
+    ok(el!.hasAttribute('disabled'), 'reflected');
+    button.focus();
+    ok(el!.shadowRoot!.activeElement !== button, 'a disabled button takes no focus');
+  });
+
+  it('is hidden by the hidden attribute like any element', async () => {
+    await show();
+    el!.hidden = true;
+    equal(getComputedStyle(el!).display, 'none');
+  });
+});
+
+describe("Apple's native button (Safari)", () => {
+  beforeEach(() => nativeButton(true));
+
+  it('uses -apple-pay-button with type, style and language, and keeps the label for screen readers', async () => {
+    const button = await show({ 'button-type': 'donate', 'button-style': 'white-outline', locale: 'ru-RU' });
+    equal(button.className, 'native');
+    equal(button.textContent, '', 'Safari draws the text itself');
+    equal(button.getAttribute('aria-label'), 'Donate with Apple Pay');
+    equal(button.lang, 'ru-RU');
+    if ((realSupports as (p: string, v: string) => boolean).call(CSS, NATIVE_QUERY[0]!, NATIVE_QUERY[1]!)) {
+      // Only an engine that knows these properties keeps them.
+      equal(button.style.getPropertyValue('-apple-pay-button-type'), 'donate');
+      equal(button.style.getPropertyValue('-apple-pay-button-style'), 'white-outline');
+    }
+    equal(button.getAttribute('style')?.includes('background') ?? false, false, 'no colours of ours on the native button');
+  });
+});

@@ -1,0 +1,183 @@
+/** @module Pure rules: the order token's claims, the payment request, the button's text, availability. */
+import { detectAvailability, resolveSupportedVersion } from '../src/availability.js';
+import { buttonText } from '../src/epay-applepay-button.js';
+import { decodeOrderToken } from '../src/order-token.js';
+import { buildPaymentRequest, formatAmount } from '../src/payment-request.js';
+import { deepEqual, equal, ok } from './helpers/assert.js';
+import { makeOrder } from './helpers/page.js';
+
+const ORDER = { invoiceId: '000123456', amount: 1500, currency: 'KZT', exp: 2_000_000_000 };
+
+describe('buildPaymentRequest', () => {
+  it('builds the default request from an order and no attributes', () => {
+    deepEqual(buildPaymentRequest(ORDER, {}), {
+      countryCode: 'KZ',
+      currencyCode: 'KZT',
+      supportedNetworks: ['visa', 'masterCard'],
+      merchantCapabilities: ['supports3DS'],
+      total: { label: '', amount: '1500.00', type: 'final' },
+      requiredBillingContactFields: ['name'],
+    });
+  });
+
+  it('formats amounts with two decimals', () => {
+    equal(buildPaymentRequest({ ...ORDER, amount: 0.5 }).total.amount, '0.50');
+    equal(buildPaymentRequest({ ...ORDER, amount: 12.3 }).total.amount, '12.30');
+    equal(buildPaymentRequest({ ...ORDER, amount: 0.29 }).total.amount, '0.29');
+    equal(buildPaymentRequest({ ...ORDER, amount: 1234567.89 }).total.amount, '1234567.89');
+    equal(formatAmount(1500), '1500.00');
+  });
+
+  it('takes the currency from the order', () => {
+    equal(buildPaymentRequest({ ...ORDER, currency: 'USD', amount: 10 }).currencyCode, 'USD');
+  });
+
+  it('applies every attribute: label, country, networks, capabilities, contact fields', () => {
+    const request = buildPaymentRequest(ORDER, {
+      label: ' Example Shop ',
+      country: 'us',
+      networks: 'visa, masterCard ,amex,,visa',
+      capabilities: 'supportsCredit,supportsDebit',
+      contactFields: 'name,email,phone',
+    });
+    equal(request.total.label, 'Example Shop');
+    equal(request.countryCode, 'US');
+    deepEqual(request.supportedNetworks, ['visa', 'masterCard', 'amex']);
+    deepEqual(request.merchantCapabilities, ['supports3DS', 'supportsCredit', 'supportsDebit']);
+    deepEqual(request.requiredBillingContactFields, ['name', 'email', 'phone']);
+    deepEqual(request.requiredShippingContactFields, ['email', 'phone']);
+  });
+
+  it('always includes supports3DS, once', () => {
+    deepEqual(buildPaymentRequest(ORDER, { capabilities: 'supportsDebit,supports3DS' }).merchantCapabilities, ['supports3DS', 'supportsDebit']);
+    deepEqual(buildPaymentRequest(ORDER, { capabilities: '' }).merchantCapabilities, ['supports3DS']);
+  });
+
+  it('asks for email in the shipping contact only when it is a contact field', () => {
+    const request = buildPaymentRequest(ORDER, { contactFields: 'email' });
+    deepEqual(request.requiredBillingContactFields, ['email']);
+    deepEqual(request.requiredShippingContactFields, ['email']);
+    equal('requiredShippingContactFields' in buildPaymentRequest(ORDER, { contactFields: 'name,postalAddress' }), false);
+  });
+
+  it('falls back to the defaults for empty attributes and to the fallback label', () => {
+    const request = buildPaymentRequest(ORDER, { label: '  ', country: '', networks: ' , ', contactFields: '', fallbackLabel: 'shop.kz' });
+    equal(request.total.label, 'shop.kz');
+    equal(request.countryCode, 'KZ');
+    deepEqual(request.supportedNetworks, ['visa', 'masterCard']);
+    deepEqual(request.requiredBillingContactFields, ['name']);
+  });
+});
+
+describe('decodeOrderToken', () => {
+  const NOW = Date.UTC(2030, 0, 1);
+
+  it('reads amount, currency and exp; KZT by default', () => {
+    const r = decodeOrderToken(makeOrder({ amount: 99.99, currency: undefined, exp: NOW / 1000 + 60 }), NOW);
+    ok(r.ok);
+    equal(r.order.amount, 99.99);
+    equal(r.order.currency, 'KZT');
+    equal(r.order.invoiceId, '000123456');
+  });
+
+  it('reads a payload whose base64url uses - and _', () => {
+    // "?>?" encodes to "Pz4_" in base64url: a description with those bytes forces the URL alphabet.
+    const token = makeOrder({ description: '??>>>??>', exp: NOW / 1000 + 60 });
+    ok(/[-_]/.test(token.split('.')[1]!), 'the payload uses the URL alphabet');
+    ok(decodeOrderToken(token, NOW).ok);
+  });
+
+  it('refuses a missing token', () => {
+    for (const token of [undefined, null, '', '   ']) {
+      const r = decodeOrderToken(token, NOW);
+      equal(r.ok ? 'ok' : r.reason, 'missing');
+    }
+  });
+
+  it('refuses malformed tokens', () => {
+    const bad = [
+      'not-a-jwt',
+      'a.b',
+      'a.b.c.d',
+      'eyJhbGciOiJIUzI1NiJ9.%%%.sig',
+      `x.${btoa('[1,2]')}.y`,
+      `x.${btoa('"text"')}.y`,
+      makeOrder({ amount: '1500', exp: NOW / 1000 + 60 }),
+      makeOrder({ amount: 0, exp: NOW / 1000 + 60 }),
+      makeOrder({ amount: -5, exp: NOW / 1000 + 60 }),
+      makeOrder({ amount: 10.005, exp: NOW / 1000 + 60 }),
+      makeOrder({ currency: 'kzt', exp: NOW / 1000 + 60 }),
+      makeOrder({ currency: 'TENGE', exp: NOW / 1000 + 60 }),
+      makeOrder({ exp: 'tomorrow' }),
+      makeOrder({ exp: undefined }),
+    ];
+    for (const token of bad) {
+      const r = decodeOrderToken(token, NOW);
+      equal(r.ok ? 'ok' : r.reason, 'malformed', token);
+    }
+  });
+
+  it('refuses an expired order', () => {
+    const r = decodeOrderToken(makeOrder({ exp: NOW / 1000 - 1 }), NOW);
+    equal(r.ok ? 'ok' : r.reason, 'expired');
+    equal(decodeOrderToken(makeOrder({ exp: NOW / 1000 }), NOW).ok, false, 'exp equal to now is expired');
+  });
+
+  it('never repeats the token in its message', () => {
+    const token = makeOrder({ exp: 1 });
+    const r = decodeOrderToken(token, NOW);
+    ok(!r.ok && !r.message.includes(token.split('.')[1]!));
+  });
+});
+
+describe('buttonText', () => {
+  it('names the button for screen readers', () => {
+    equal(buttonText('buy'), 'Buy with Apple Pay');
+    equal(buttonText('check-out'), 'Check out with Apple Pay');
+    equal(buttonText('add-money'), 'Add money with Apple Pay');
+    equal(buttonText('plain'), 'Apple Pay');
+    equal(buttonText(''), 'Apple Pay');
+  });
+});
+
+describe('availability', () => {
+  const Session = (max: number, canPay: boolean | 'throw' = true) => {
+    const S = function () {} as unknown as Record<string, unknown>;
+    S['supportsVersion'] = (v: number) => {
+      if (v > 20) throw new Error('unknown');
+      return v <= max;
+    };
+    S['canMakePayments'] = () => {
+      if (canPay === 'throw') throw new DOMException('insecure', 'InvalidAccessError');
+      return canPay;
+    };
+    return S;
+  };
+
+  it('picks the highest supported version, counting down from 14', () => {
+    equal(resolveSupportedVersion(Session(14) as never), 14);
+    equal(resolveSupportedVersion(Session(99) as never), 14);
+    equal(resolveSupportedVersion(Session(3) as never), 3);
+    equal(resolveSupportedVersion(Session(0) as never), 0);
+    const asked: number[] = [];
+    resolveSupportedVersion({ supportsVersion: (v: number) => (asked.push(v), v === 12) });
+    deepEqual(asked, [14, 13, 12]);
+  });
+
+  it('says why Apple Pay is not offered', () => {
+    equal(reason({ isSecureContext: true }), 'unsupported_browser');
+    equal(reason({ ApplePaySession: {}, isSecureContext: true }), 'unsupported_browser');
+    equal(reason({ ApplePaySession: Session(14), isSecureContext: false }), 'insecure_context');
+    equal(reason({ ApplePaySession: Session(14, false), isSecureContext: true }), 'cannot_make_payments');
+    equal(reason({ ApplePaySession: Session(14, 'throw'), isSecureContext: true }), 'cannot_make_payments');
+    equal(reason({ ApplePaySession: Session(0), isSecureContext: true }), 'unsupported_version');
+    const found = detectAvailability({ ApplePaySession: Session(10), isSecureContext: true });
+    ok(found.available);
+    equal(found.version, 10);
+  });
+
+  function reason(env: { ApplePaySession?: unknown; isSecureContext: boolean }): string {
+    const found = detectAvailability(env);
+    return found.available ? 'available' : found.reason;
+  }
+});
