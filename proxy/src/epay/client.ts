@@ -220,6 +220,11 @@ export function createEpayClient(opts: EpayClientOptions) {
     return key?.object;
   }
 
+  /** Fetches the key in the background if none is cached yet (when a sheet opens). */
+  function warmPublicKey(): void {
+    if (!key) void fetchPublicKey(Date.now() + t.publicKeyMs * 2);
+  }
+
   /** Fetches the key again (after the bank rejected a cryptogram). Returns whether it changed. */
   function refreshPublicKey(deadline: number): Promise<boolean> {
     return fetchPublicKey(deadline);
@@ -286,6 +291,7 @@ export function createEpayClient(opts: EpayClientOptions) {
     getToken,
     prefetchToken,
     getPublicKey,
+    warmPublicKey,
     refreshPublicKey,
     cryptopay,
     status,

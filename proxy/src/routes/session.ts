@@ -41,6 +41,7 @@ export function sessionRoutes(deps: PaymentDeps, apple: MerchantSessions) {
     c.get('log').invoiceId = order.invoiceId;
     // The sheet is opening: fetch this order's bank token now, so that after Face ID only cryptopay is left.
     deps.epay.prefetchToken({ invoiceId: order.invoiceId, amount: order.amount, currency: order.currency });
+    deps.epay.warmPublicKey();
     const session = await apple.requestSession(url, domain);
     c.get('log').outcome = 'session';
     return c.json(session as object, 200);
