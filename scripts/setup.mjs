@@ -41,6 +41,11 @@ if (!existsSync(marker) || mtime(join(root, 'pnpm-lock.yaml')) > mtime(marker)) 
 // 2. Browsers, from Debian's packages.
 const BROWSERS = [
   { bin: '/usr/bin/chromium', pkgs: ['chromium'] },
+  // WebKitGTK (Safari's engine) for the widget's second run: its WebDriver brings MiniBrowser, and
+  // it needs a display, a virtual one here (xauth for running it by hand with xvfb-run).
+  { bin: '/usr/bin/WebKitWebDriver', pkgs: ['webkit2gtk-driver'] },
+  { bin: '/usr/bin/Xvfb', pkgs: ['xvfb'] },
+  { bin: '/usr/bin/xauth', pkgs: ['xauth'] },
 ];
 
 if (args.has('--browsers')) {

@@ -46,9 +46,10 @@ export async function closeProxyApp(app: object): Promise<void> {
 
 function clientAddress(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
+    // The rightmost entry is the one the trusted reverse proxy added; entries left of it are whatever the client sent.
     const xff = c.req.header('x-forwarded-for');
-    const first = xff?.split(',')[0]?.trim();
-    if (first) return first;
+    const last = xff?.split(',').at(-1)?.trim();
+    if (last) return last;
   }
   try {
     return getConnInfo(c).remote.address ?? 'unknown';

@@ -21,6 +21,8 @@ export const STATUS_ATTEMPTS = 3;
 export const STATUS_POLL_INTERVAL_MS = 1_000;
 /** The in-flight lock outlives any payment's budget, in case an instance dies holding it. */
 export const INVOICE_LOCK_TTL_MS = 60_000;
+/** Longest an invoice stays marked as possibly charged (beyond the 3-D Secure window). */
+export const MAX_OPEN_MARK_MS = 24 * 60 * 60_000;
 /** How long the bank's 3-D Secure step may take before the callback is refused. */
 export const THREE_DS_CONTEXT_TTL_MS = 30 * 60_000;
 /** Apple's clock and ours may differ this much. */
@@ -93,7 +95,20 @@ export async function takePayment(
   if (!(await store.claim(lock, INVOICE_LOCK_TTL_MS))) {
     throw new ProxyError('payment_in_progress', 'This order is already being paid');
   }
+  const scope: TokenScope = { invoiceId: order.invoiceId, amount: order.amount, currency: order.currency };
+  // The invoice stays marked while an attempt may have charged (paid, 3-D Secure pending, outcome unknown), so that
+  // a new authorization for the same order asks the bank before it can send cryptopay again.
+  const openKey = `open:${order.invoiceId}`;
+  const openTtl = Math.min(MAX_OPEN_MARK_MS, Math.max(0, order.exp * 1000 - Date.now())) + THREE_DS_CONTEXT_TTL_MS;
+  let keepOpenMark = false;
   try {
+    if (!(await store.claim(openKey, openTtl))) {
+      const earlier = await earlierAttempt(deps, order, scope, deadline, trace);
+      if (earlier) {
+        keepOpenMark = true;
+        return earlier;
+      }
+    }
     let decrypted: DecryptedCard | undefined;
     if (config.epay.tokenMode === 'decrypt') {
       const d = await deps.tokens.decrypt(payment.token.paymentData);
@@ -105,14 +120,15 @@ export async function takePayment(
     } else {
       await deps.tokens.verify(payment.token.paymentData);
     }
-    // Apple's transactionId is unique per token: a token is accepted once within its max age.
+    // Apple's transactionId is unique per token: a token is accepted once within its max age. The key is the
+    // canonical (lower-case) hex of the signed bytes, so another spelling of the same id is the same token.
     const header = payment.token.paymentData.header as { transactionId?: unknown } | undefined;
     const txId = typeof header?.transactionId === 'string' ? header.transactionId : '';
-    if (!(await store.claim(`apple-tx:${txId}`, config.apple.tokenMaxAgeS * 1000 + REPLAY_SKEW_MS))) {
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(txId)) throw new ProxyError('token_invalid', 'The Apple Pay token has no valid transactionId');
+    if (!(await store.claim(`apple-tx:${txId.toLowerCase()}`, config.apple.tokenMaxAgeS * 1000 + REPLAY_SKEW_MS))) {
       throw new ProxyError('token_invalid', 'This Apple Pay token was already used');
     }
 
-    const scope: TokenScope = { invoiceId: order.invoiceId, amount: order.amount, currency: order.currency };
     const request = buildCryptopayRequest({
       order,
       payment,
@@ -137,10 +153,47 @@ export async function takePayment(
       // more under the new key is safe. Any other refusal is final.
       outcome = await send();
     }
-    return await answer(deps, order, scope, outcome, deadline, trace);
+    const result = await answer(deps, order, scope, outcome, deadline, trace);
+    keepOpenMark = result.status !== 'declined';
+    return result;
+  } catch (err) {
+    // Nothing was charged by this attempt unless the outcome is unknown.
+    keepOpenMark = err instanceof ProxyError && err.code === 'outcome_unknown';
+    throw err;
   } finally {
+    if (!keepOpenMark) await store.release(openKey);
     await store.release(lock);
   }
+}
+
+/**
+ * An earlier attempt on this invoice may have charged or may be waiting for 3-D Secure: the status call decides
+ * whether this one may go on (undefined), is answered from the bank's record, or must wait.
+ */
+async function earlierAttempt(
+  deps: PaymentDeps,
+  order: Order,
+  scope: TokenScope,
+  deadline: number,
+  trace: PaymentTrace,
+): Promise<PaymentAnswer | undefined> {
+  const s = await deps.epay.status(scope, deadline);
+  if (s.kind === 'found' && (s.statusName === 'AUTH' || s.statusName === 'CHARGE')) {
+    trace.outcome = 'paid';
+    trace.reason = 'paid by an earlier attempt';
+    return paidAnswer(order, s.id, s.reference);
+  }
+  // Declined earlier, or the bank holds nothing for it: this attempt may go on (the bank refuses a reused invoice
+  // that it did charge, so even a lagging status cannot lead to a second charge).
+  if (s.kind === 'not_found' || (s.kind === 'found' && (s.statusName === 'FAILED' || s.statusName === 'REJECT'))) {
+    return undefined;
+  }
+  trace.outcome = 'payment_in_progress';
+  throw new ProxyError('payment_in_progress', 'An earlier payment of this order is still open at the bank');
+}
+
+function paidAnswer(order: Order, id: string, reference: string): PaymentAnswer {
+  return { status: 'paid', payment: { id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency, reference } };
 }
 
 async function answer(
@@ -154,10 +207,7 @@ async function answer(
   switch (outcome.kind) {
     case 'paid':
       trace.outcome = 'paid';
-      return {
-        status: 'paid',
-        payment: { id: outcome.id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency, reference: outcome.reference },
-      };
+      return paidAnswer(order, outcome.id, outcome.reference);
     case '3ds': {
       trace.outcome = '3ds';
       const ctx: ThreeDsContext = { id: outcome.id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency };
@@ -188,9 +238,7 @@ async function answer(
     case 'unknown': {
       trace.reason = outcome.kind === 'not_final' ? `not final: ${outcome.bankCode}` : outcome.reason;
       if (outcome.kind === 'not_final') trace.bankCode = outcome.bankCode;
-      // Only a complete, unclear answer (5xx, garbage) with no transaction at the bank proves nothing was charged.
-      const answered = outcome.kind === 'unknown' && outcome.answered;
-      return settle(deps, order, scope, deadline, answered, trace);
+      return settle(deps, order, scope, deadline, outcome.kind === 'unknown' && outcome.bankError, trace);
     }
   }
 }
@@ -201,9 +249,10 @@ async function settle(
   order: Order,
   scope: TokenScope,
   deadline: number,
-  answered: boolean,
+  bankError: boolean,
   trace: PaymentTrace,
 ): Promise<PaymentAnswer> {
+  let notFound = 0;
   for (let attempt = 0; attempt < STATUS_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       if (deadline - Date.now() < STATUS_POLL_INTERVAL_MS * 2) break;
@@ -213,10 +262,7 @@ async function settle(
     if (s.kind === 'found') {
       if (s.statusName === 'AUTH' || s.statusName === 'CHARGE') {
         trace.outcome = 'paid';
-        return {
-          status: 'paid',
-          payment: { id: s.id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency, reference: s.reference },
-        };
+        return paidAnswer(order, s.id, s.reference);
       }
       if (s.statusName === 'FAILED' || s.statusName === 'REJECT') {
         const code = /^\d+$/.test(s.reasonCode) ? Number(s.reasonCode) : undefined;
@@ -225,10 +271,17 @@ async function settle(
         return declined(code, s.message);
       }
       // NEW, 3D, …: not final yet; ask again while there is time.
-    } else if (s.kind === 'not_found' && answered) {
-      trace.outcome = 'bank_unavailable';
-      throw new ProxyError('bank_unavailable', 'The bank failed to take the payment; nothing was charged');
+    } else if (s.kind === 'not_found' && bankError) {
+      // The bank itself answered cryptopay with an error, and twice in a row it holds no transaction for the
+      // invoice: nothing was charged. After a timeout, a dropped connection or garbage, "not found" proves nothing
+      // (the payment may still be on its way), so those stay unknown.
+      if (++notFound >= 2) {
+        trace.outcome = 'bank_unavailable';
+        throw new ProxyError('bank_unavailable', 'The bank failed to take the payment; nothing was charged');
+      }
+      continue;
     }
+    notFound = 0;
   }
   trace.outcome = 'outcome_unknown';
   throw new ProxyError(

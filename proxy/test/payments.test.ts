@@ -188,12 +188,40 @@ describe('the bank fails', () => {
     expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
   });
 
-  it('the same invoice paid again after it was paid → the bank refuses it, still one charge', async () => {
+  it('the same order paid again after it was paid → answered paid from the bank’s record, cryptopay not sent again', async () => {
     const o = await order();
-    expect((await pay({ order: o, payment: payment(s.apple, { pan: PAN }) })).status).toBe(200);
+    const first = await pay({ order: o, payment: payment(s.apple, { pan: PAN }) });
+    expect(first.status).toBe(200);
     const again = await pay({ order: o, payment: payment(s.apple, { pan: PAN }) });
-    expect(again.status).toBe(402);
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual(first.json);
     expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('a new attempt while an earlier one waits for 3-D Secure → 409 payment_in_progress, cryptopay not sent again', async () => {
+    const o = await order({ amount: 200.11 });
+    expect((await pay({ order: o, payment: payment(s.apple, { amount: 200.11 }) })).json.status).toBe('3ds');
+    const again = await pay({ order: o, payment: payment(s.apple, { amount: 200.11 }) });
+    expect([again.status, again.json.error.code]).toEqual([409, 'payment_in_progress']);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('a new attempt after a decline goes to the bank again', async () => {
+    const o = await order({ amount: 200.05 });
+    expect((await pay({ order: o, payment: payment(s.apple, { amount: 200.05 }) })).status).toBe(402);
+    await pay({ order: o, payment: payment(s.apple, { amount: 200.05 }) });
+    expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(2);
+  });
+
+  it('the same Apple token with its transactionId in upper case is still a replay', async () => {
+    const p = payment(s.apple, { pan: PAN });
+    expect((await pay({ order: await order(), payment: p })).status).toBe(200);
+    p.token.paymentData.header.transactionId = p.token.paymentData.header.transactionId.toUpperCase();
+    const o2 = await order();
+    const again = await pay({ order: o2, payment: p });
+    expect([again.status, again.json.error.code]).toEqual([400, 'token_invalid']);
+    expect(s.bank.calls.filter((c) => c.invoiceId === invoiceOf(o2))).toHaveLength(0);
   });
 });
 
@@ -304,6 +332,18 @@ describe('3-D Secure', () => {
     expect(new URL(again.headers.get('location')!).pathname).toBe('/ok');
     expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
     expect(s.bank.calls.filter((c) => c.path === '/payment/confirm' && c.invoiceId === invoiceOf(o)).length).toBeLessThanOrEqual(1);
+  });
+
+  it('the bank’s form posted twice at once → both land on the success page, confirmed once', async () => {
+    const { o, form } = await start3ds({ backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' });
+    const back = await passwordPage(form, true);
+    const [a, b] = await Promise.all([postForm(back.action, back.fields), postForm(back.action, back.fields)]);
+    for (const cb of [a, b]) {
+      expect(cb.status).toBe(303);
+      expect(new URL(cb.headers.get('location')!).pathname).toBe('/ok');
+    }
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/confirm' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
   });
 
   it('declined at the password page → 303 to failureBackLink with invoiceId, code and message', async () => {

@@ -52,6 +52,12 @@ describe('the fallback button (engines without Apple\'s native button)', () => {
     const style = getComputedStyle(button);
     equal(style.backgroundColor, 'rgb(0, 0, 0)');
     equal(style.color, 'rgb(255, 255, 255)');
+    // Visible: the button itself is what a pointer at its centre hits, through the shadow root.
+    const centre = [rect.left + rect.width / 2, rect.top + rect.height / 2] as const;
+    equal(document.elementFromPoint(...centre), el, 'the host is hit at the centre');
+    equal(el!.shadowRoot!.elementFromPoint(...centre), button, 'the button is hit inside the shadow root');
+    equal(style.visibility, 'visible');
+    ok(Number(style.opacity) === 1, 'fully opaque');
   });
 
   it('follows button-type', async () => {
@@ -115,6 +121,22 @@ describe('the fallback button (engines without Apple\'s native button)', () => {
     await show();
     el!.hidden = true;
     equal(getComputedStyle(el!).display, 'none');
+  });
+});
+
+describe("this engine's own answer (no stub)", () => {
+  it('draws the native button only where the engine supports it, the look-alike elsewhere (Chromium, WebKitGTK)', async () => {
+    const native = (realSupports as (p: string, v: string) => boolean).call(CSS, NATIVE_QUERY[0]!, NATIVE_QUERY[1]!);
+    const button = await show({ 'button-type': 'pay' });
+    equal(button.getAttribute('aria-label'), 'Pay with Apple Pay');
+    if (native) {
+      equal(button.className, 'native');
+    } else {
+      equal(button.className, 'black');
+      equal(button.textContent, 'Pay with Apple Pay');
+      equal(getComputedStyle(button).backgroundColor, 'rgb(0, 0, 0)');
+      equal(Math.round(button.getBoundingClientRect().height), 44);
+    }
   });
 });
 

@@ -58,14 +58,20 @@ export type CryptopayOutcome =
   | { kind: 'declined'; bankCode: number | undefined; message: string }
   | { kind: 'not_final'; bankCode: number }
   | { kind: 'token_refused'; status: number }
-  /** The bank's answer leaves the outcome open: `answered` says whether a complete HTTP answer came back. */
-  | { kind: 'unknown'; answered: boolean; reason: string }
+  /**
+   * The bank's answer leaves the outcome open. `bankError` is set only for a complete 5xx answer in the bank's own
+   * error shape (JSON with a code): the bank itself failed the request, which the status call may then confirm.
+   */
+  | { kind: 'unknown'; bankError: boolean; reason: string }
   | { kind: 'not_sent'; reason: string };
 
 export type StatusOutcome =
   | { kind: 'found'; statusName: string; id: string; reference: string; reasonCode: string; message: string }
   | { kind: 'not_found' }
   | { kind: 'no_answer'; reason: string };
+
+/** The status call's `resultCode` for a found transaction. */
+export const STATUS_OK = '100';
 
 /** Codes after which the payment is not final and only the status call may tell (spec Part 2). */
 export const NOT_FINAL_CODES: ReadonlySet<number> = new Set([454, 459]);
@@ -258,6 +264,13 @@ export function createEpayClient(opts: EpayClientOptions) {
       if (str(tx.invoiceID ?? tx.invoiceId) !== '' && str(tx.invoiceID ?? tx.invoiceId) !== scope.invoiceId) {
         return { kind: 'no_answer', reason: 'status: answer for another invoice' };
       }
+      // A transaction for another amount or currency is not this payment's.
+      if (tx.amount !== undefined && Number(tx.amount) !== scope.amount) {
+        return { kind: 'no_answer', reason: 'status: answer for another amount' };
+      }
+      if (typeof tx.currency === 'string' && tx.currency !== '' && tx.currency !== scope.currency) {
+        return { kind: 'no_answer', reason: 'status: answer for another currency' };
+      }
       return {
         kind: 'found',
         statusName: tx.statusName.toUpperCase(),
@@ -267,8 +280,10 @@ export function createEpayClient(opts: EpayClientOptions) {
         message: str(tx.reason ?? tx.reasonMessage ?? json.resultMessage),
       };
     }
-    // An answer from the bank without a transaction: it holds none for this invoice.
-    if (res.status === 200 || res.status === 404) return { kind: 'not_found' };
+    // The bank answered for this invoice and holds no transaction: a result code other than success and no
+    // transaction. (A refused token or a malformed request is not that: those come as 4xx other than 404.)
+    const resultCode = str(json.resultCode);
+    if ((res.status === 200 || res.status === 404) && resultCode !== '' && resultCode !== STATUS_OK) return { kind: 'not_found' };
     return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
   }
 
@@ -305,10 +320,10 @@ export type EpayClient = ReturnType<typeof createEpayClient>;
 /** Classifies a `cryptopay` answer. Exported for tests. */
 export function classifyCryptopay(res: HttpOutcome): CryptopayOutcome {
   if (res.kind === 'not_sent') return { kind: 'not_sent', reason: res.reason };
-  if (res.kind === 'no_answer') return { kind: 'unknown', answered: false, reason: res.reason };
+  if (res.kind === 'no_answer') return { kind: 'unknown', bankError: false, reason: res.reason };
   const json = jsonObject(res.text);
   if (res.status === 401 || res.status === 403) return { kind: 'token_refused', status: res.status };
-  if (!json) return { kind: 'unknown', answered: true, reason: `HTTP ${res.status}, not JSON` };
+  if (!json) return { kind: 'unknown', bankError: false, reason: `HTTP ${res.status}, not JSON` };
   if (res.status >= 200 && res.status < 300) {
     const s3 = json.secure3D as Record<string, unknown> | undefined | null;
     const id = str(json.id);
@@ -324,7 +339,7 @@ export function classifyCryptopay(res: HttpOutcome): CryptopayOutcome {
         actionOk = false;
       }
       if (id && paReq && md && actionOk) return { kind: '3ds', id, paReq, md, action };
-      return { kind: 'unknown', answered: true, reason: '3-D Secure answer without its fields' };
+      return { kind: 'unknown', bankError: false, reason: '3-D Secure answer without its fields' };
     }
     const code = bankCode(json.code);
     if (code !== undefined && code !== 0) {
@@ -333,7 +348,7 @@ export function classifyCryptopay(res: HttpOutcome): CryptopayOutcome {
       return { kind: 'declined', bankCode: code, message: str(json.message) };
     }
     if (id) return { kind: 'paid', id, reference: str(json.reference) };
-    return { kind: 'unknown', answered: true, reason: `HTTP ${res.status} without a payment id` };
+    return { kind: 'unknown', bankError: false, reason: `HTTP ${res.status} without a payment id` };
   }
   if (res.status >= 400 && res.status < 500) {
     const code = bankCode(json.code);
@@ -342,5 +357,7 @@ export function classifyCryptopay(res: HttpOutcome): CryptopayOutcome {
       return { kind: 'declined', bankCode: code, message: str(json.message) };
     }
   }
-  return { kind: 'unknown', answered: true, reason: `HTTP ${res.status}` };
+  // 502/503/504 usually come from a gateway in front of the bank: the request may still have reached it.
+  const bankError = res.status === 500 && bankCode(json.code) !== undefined;
+  return { kind: 'unknown', bankError, reason: `HTTP ${res.status}` };
 }

@@ -14,8 +14,11 @@ export type HttpOutcome =
   | { kind: 'not_sent'; reason: string }
   | { kind: 'no_answer'; reason: string };
 
-/** Connection errors that happen before any byte of the request left this machine. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/**
+ * Errors that can only happen before any byte of the request left this machine: name resolution and connecting.
+ * Anything else (a reset, an unreachable host on an open keep-alive socket) may come after the request was written.
+ */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export function createBankAgent(): Agent {
   return new Agent({
@@ -24,6 +27,11 @@ export function createBankAgent(): Agent {
     connections: 128,
     connect: { timeout: CONNECT_TIMEOUT_MS },
   });
+}
+
+function failedWhileConnecting(err: unknown): boolean {
+  const e = err as { syscall?: unknown; cause?: { syscall?: unknown } };
+  return e?.syscall === 'connect' || e?.cause?.syscall === 'connect' || e?.syscall === 'getaddrinfo';
 }
 
 function errorCode(err: unknown): string {
@@ -66,7 +74,9 @@ export async function bankCall(
     return { kind: 'answer', status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
   } catch (err) {
     const code = errorCode(err);
-    return NOT_SENT_CODES.has(code) ? { kind: 'not_sent', reason: code } : { kind: 'no_answer', reason: code };
+    return NOT_SENT_CODES.has(code) || failedWhileConnecting(err)
+      ? { kind: 'not_sent', reason: code }
+      : { kind: 'no_answer', reason: code };
   }
 }
 

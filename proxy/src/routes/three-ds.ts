@@ -77,7 +77,7 @@ export function threeDsRoutes(deps: PaymentDeps) {
     const claimKey = `3ds:${ctx.id}`;
     if (!(await deps.store.claim(claimKey, THREE_DS_CONTEXT_TTL_MS))) {
       // Confirmed already (a double submit or a replay): never confirm twice, tell what the bank holds.
-      return respond(c, ctx, await fromStatus(deps, scope, deadline, 'already_confirmed'));
+      return respond(c, ctx, await fromStatus(deps, scope, deadline, 'outcome_unknown'));
     }
 
     const token = await deps.epay.getToken(scope, deadline);
@@ -99,12 +99,27 @@ export function threeDsRoutes(deps: PaymentDeps) {
   });
 }
 
+/** Status calls made at most while the bank still shows the payment waiting for 3-D Secure, and the pause between. */
+export const CALLBACK_STATUS_ATTEMPTS = 5;
+export const CALLBACK_STATUS_INTERVAL_MS = 1_000;
+
+/**
+ * What the bank holds for the payment. A payment still waiting (3D, NEW: another request may be confirming it right
+ * now) is asked again; it is never reported as failed on that ground.
+ */
 async function fromStatus(deps: PaymentDeps, scope: TokenScope, deadline: number, fallbackCode: string): Promise<Result> {
-  const s = await deps.epay.status(scope, deadline);
-  if (s.kind === 'found') {
-    if (s.statusName === 'AUTH' || s.statusName === 'CHARGE') return { ok: true, reference: s.reference };
-    if (s.statusName === 'FAILED' || s.statusName === 'REJECT') {
-      return { ok: false, code: s.reasonCode || 'declined', message: s.message || 'Declined by the bank' };
+  for (let attempt = 0; attempt < CALLBACK_STATUS_ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      if (deadline - Date.now() < CALLBACK_STATUS_INTERVAL_MS * 2) break;
+      await new Promise((r) => setTimeout(r, CALLBACK_STATUS_INTERVAL_MS));
+    }
+    const s = await deps.epay.status(scope, deadline);
+    if (s.kind === 'found') {
+      if (s.statusName === 'AUTH' || s.statusName === 'CHARGE') return { ok: true, reference: s.reference };
+      if (s.statusName === 'FAILED' || s.statusName === 'REJECT') {
+        return { ok: false, code: s.reasonCode || 'declined', message: s.message || 'Declined by the bank' };
+      }
+      fallbackCode = 'outcome_unknown'; // still waiting: whatever the confirmation said, the outcome is open
     }
   }
   return fallbackCode === 'outcome_unknown'

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { isValidInvoiceId } from '../amount.js';
 import { bankCall } from '../bank-call.js';
 import { BANK_ERRORS, failureBody, tokenError, type BankError } from '../bank-errors.js';
-import { dropConnection, garbageAnswer, serverErrorAnswer } from '../broken-answers.js';
+import { dropConnection, garbageAnswer } from '../broken-answers.js';
 import { maskPan, PASSTHROUGH_CARD_MASK } from '../card.js';
 import { newApprovalCode, newCharge } from '../charge-factory.js';
 import { checkCryptopayRequest, type CryptopayRequest } from '../cryptopay-request.js';
@@ -127,7 +127,8 @@ export function cryptopayRoute(state: FakeEpayState) {
         approve();
         return garbageAnswer();
       case 'server_error':
-        return serverErrorAnswer(500);
+        // The bank's application failed the request and says so in its own error shape; nothing is recorded.
+        return refuse(BANK_ERRORS.internal);
       case 'dropped':
         if (outcome.charged) approve();
         return dropConnection(c);
