@@ -250,7 +250,12 @@ button.white-outline{border:1px solid}
             if (!r.ok) end('epay-error', { code: r.code, message: r.code == 'timeout' ? r.message + "; the payment's outcome is unknown" : r.message });
             else if (r.status == 'paid') end('epay-success', { payment: r.payment });
             else if (r.status == 'declined') end('epay-declined', r.declined);
-            else if (end('epay-3ds', r.form)) postThreeDsForm(r.form);
+            else if (end('epay-3ds', r.form)) {
+              // The outcome (epay-3ds) is already told; a page without <body> cannot be navigated by us.
+              try {
+                postThreeDsForm(r.form);
+              } catch {}
+            }
           },
           cancel: () => {
             // A payment already sent to the bank ends with the bank's answer, never as a cancel.

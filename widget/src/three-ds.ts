@@ -2,15 +2,16 @@
 import type { Epay3dsDetail } from './events.js';
 
 /**
- * True for an absolute http(s) URL. The form's action comes from the network; anything else
- * (`javascript:`, `data:`) must never become a navigation target.
+ * True for an absolute https URL (http only on this machine, for the sandbox bank). The form's action comes from the
+ * network; anything else (`javascript:`, `data:`, plain http elsewhere) must never become a navigation target.
  *
  * @example
  * isFormAction('https://epay-proxy.homebank.kz/'); // true
  */
 export function isFormAction(action: unknown): action is string {
   try {
-    return /^https?:$/.test(new URL(action as string).protocol);
+    const u = new URL(action as string);
+    return u.protocol == 'https:' || (u.protocol == 'http:' && /^(localhost|127\.0\.0\.1|\[::1\])$/.test(u.hostname));
   } catch {
     return false;
   }

@@ -83,6 +83,7 @@ describe('proxy client', () => {
       [json(200, { status: 'paid' }), 'proxy_error'],
       [json(200, { status: 'weird' }), 'proxy_error'],
       [json(200, { ...THREE_DS, form: { ...THREE_DS.form, action: 'javascript:alert(1)' } }), 'proxy_error'],
+      [json(200, { ...THREE_DS, form: { ...THREE_DS.form, action: 'http://bank.example/3ds' } }), 'proxy_error'],
       [json(200, { ...THREE_DS, form: { action: THREE_DS.form.action, fields: { PaReq: 'x', MD: 'y' } } }), 'proxy_error'],
       [json(200, [1, 2]), 'proxy_error'],
       [json(200, { status: 'error', error: { code: 42 } }), 'proxy_error'],

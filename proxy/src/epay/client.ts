@@ -70,6 +70,8 @@ export type StatusOutcome =
   | { kind: 'not_found' }
   | { kind: 'no_answer'; reason: string };
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /** The status call's `resultCode` for a found transaction. */
 export const STATUS_OK = '100';
 
@@ -333,8 +335,9 @@ export function classifyCryptopay(res: HttpOutcome): CryptopayOutcome {
       const action = str(s3.action);
       let actionOk = false;
       try {
+        // The customer's browser is sent there: https only (plain http only to this machine, for the sandbox bank).
         const u = new URL(action);
-        actionOk = u.protocol === 'https:' || u.protocol === 'http:';
+        actionOk = u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
       } catch {
         actionOk = false;
       }
