@@ -1,0 +1,127 @@
+/**
+ * @module The demo checkout: a basket priced and signed by the shop's backend, the real `<epay-applepay-button>` from
+ * the widget's ES module, a live log of everything that happens, and the sandbox bank's ledger.
+ */
+import '@epay-applepay/widget';
+import type { EpayApplePayButton } from '@epay-applepay/widget';
+import { money, renderBasket, requestOrder, type Product } from './basket.js';
+import { eventLog } from './event-log.js';
+import { refreshLedger } from './ledger-panel.js';
+
+/** Quantities settle before the shop signs a new order. */
+const REORDER_DEBOUNCE_MS = 250;
+
+declare global {
+  interface Window {
+    EpayDemoSimulator?: { installed: boolean };
+  }
+  interface WindowEventMap {
+    'epay-demo-simulator': CustomEvent<{ message: string }>;
+  }
+}
+
+const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
+const button = $<EpayApplePayButton>('#pay');
+const outcome = $<HTMLDivElement>('#outcome');
+const ledger = $<HTMLTableSectionElement>('#ledger');
+const log = eventLog($<HTMLOListElement>('#log'));
+
+const showOutcome = (text: string, tone?: 'ok' | 'fail') => {
+  outcome.textContent = text;
+  outcome.className = `outcome${tone ? ` ${tone}` : ''}`;
+};
+
+// Where Apple Pay really exists the simulation stays out (simulator/index.ts) and this says why the demo cannot pay.
+const mode = $<HTMLParagraphElement>('#mode');
+if (window.EpayDemoSimulator?.installed) {
+  mode.textContent =
+    'This browser has no Apple Pay, so the demo installed a simulated ApplePaySession: its sheet is drawn in this page. ' +
+    'Everything after the browser is real: the proxy validates the merchant over mutual TLS with the sandbox Apple, ' +
+    'verifies and decrypts the token, and pays through the sandbox bank.';
+} else {
+  mode.classList.add('real');
+  mode.textContent =
+    'This browser has Apple Pay, so the demo leaves it alone (no simulation). The sandbox cannot validate a real Apple Pay ' +
+    'merchant: to watch the whole flow, open this page in a browser without Apple Pay (Chrome, Firefox, Edge).';
+}
+
+// The simulated wallet's own steps, in the same log.
+window.addEventListener('epay-demo-simulator', (e) => log.add('sim', 'simulated Apple Pay', e.detail.message));
+
+let products: Product[] = [];
+let quantities = new Map<string, number>();
+let reorderTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function newOrder(reason: string): Promise<void> {
+  button.disabled = true;
+  try {
+    const signed = await requestOrder([...quantities].map(([sku, qty]) => ({ sku, qty })));
+    button.order = signed.order;
+    $('#total').textContent = money(signed.amount, signed.currency);
+    $('#invoice').textContent = signed.invoiceId;
+    button.disabled = false;
+    log.add('page', `order ${signed.invoiceId} signed`, `${reason}: ${signed.description} = ${money(signed.amount, signed.currency)}`);
+  } catch (err) {
+    $('#total').textContent = '—';
+    $('#invoice').textContent = '—';
+    log.add('page', 'no order', err instanceof Error ? err.message : String(err), 'fail');
+  }
+}
+
+function onBasketChange(): void {
+  clearTimeout(reorderTimer);
+  button.disabled = true;
+  reorderTimer = setTimeout(() => void newOrder('basket changed'), REORDER_DEBOUNCE_MS);
+}
+
+const detail = (e: Event) => JSON.stringify((e as CustomEvent).detail, null, 1).replace(/\n\s*/g, ' ');
+button.addEventListener('epay-ready', (e) => {
+  log.add('event', 'epay-ready', detail(e));
+  const unavailable = $<HTMLParagraphElement>('#unavailable');
+  unavailable.hidden = e.detail.available;
+  unavailable.textContent = e.detail.available ? '' : `Apple Pay is not offered here (${e.detail.reason ?? 'unknown'}).`;
+});
+button.addEventListener('epay-click', (e) => {
+  showOutcome('');
+  log.add('event', 'epay-click', detail(e));
+});
+button.addEventListener('epay-success', (e) => {
+  const p = e.detail.payment;
+  log.add('event', 'epay-success', detail(e), 'ok');
+  showOutcome(`Paid: order ${p.invoiceId}, ${money(p.amount, p.currency)}, reference ${p.reference}. A new order is ready.`, 'ok');
+  void refreshLedger(ledger);
+  // The invoice is paid: the next payment needs a new order.
+  void newOrder('after a payment');
+});
+button.addEventListener('epay-3ds', (e) => {
+  log.add('event', 'epay-3ds', `${e.detail.action} (the element now posts the bank's form)`);
+  showOutcome('The bank asks for 3-D Secure: going to its page…');
+});
+button.addEventListener('epay-declined', (e) => {
+  log.add('event', 'epay-declined', detail(e), 'fail');
+  showOutcome(`Declined by the bank: ${e.detail.message} (code ${String(e.detail.bankCode)}). Nothing was charged; try another card.`, 'fail');
+  void refreshLedger(ledger);
+});
+button.addEventListener('epay-cancel', (e) => {
+  log.add('event', 'epay-cancel', detail(e));
+  showOutcome('You closed the sheet. Nothing was charged.');
+});
+button.addEventListener('epay-error', (e) => {
+  log.add('event', 'epay-error', detail(e), 'fail');
+  showOutcome(`Error: ${e.detail.message} (${e.detail.code})`, 'fail');
+  void refreshLedger(ledger);
+  if (e.detail.code === 'invalid_order' || e.detail.code === 'order_expired') void newOrder('the order had expired');
+});
+
+$('#clear-log').addEventListener('click', () => log.clear());
+$('#refresh-ledger').addEventListener('click', () => void refreshLedger(ledger));
+
+async function start(): Promise<void> {
+  const res = await fetch('/shop/catalog');
+  const catalog = (await res.json()) as { products: Product[]; basket: Array<{ sku: string; qty: number }>; maxQty: number };
+  products = catalog.products;
+  quantities = new Map(catalog.basket.map((l) => [l.sku, l.qty]));
+  renderBasket($('#basket'), products, quantities, catalog.maxQty, onBasketChange);
+  await Promise.all([newOrder('page loaded'), refreshLedger(ledger)]);
+}
+void start();

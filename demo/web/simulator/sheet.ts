@@ -1,0 +1,150 @@
+/**
+ * @module The simulated payment sheet: an overlay in the page, clearly labelled as a simulation, shaped like Safari's
+ * (merchant, card, contact, total, pay, cancel). It only draws and reports clicks; the session decides.
+ */
+import type { WalletCard } from './config.js';
+
+/** What the sheet shows of the payment request. */
+export interface SheetRequest {
+  total: { label: string; amount: string };
+  currencyCode: string;
+}
+
+/** The customer's choices on the sheet. */
+export interface SheetHandlers {
+  pay(cardId: string): void;
+  cancel(): void;
+}
+
+/** Controls of an open sheet. */
+export interface Sheet {
+  setCards(cards: WalletCard[], contactName: string): void;
+  merchantVerified(displayName: string, domain: string): void;
+  setStatus(text: string, tone?: 'busy' | 'ok' | 'fail'): void;
+  /** Locks the sheet while a payment is processed. */
+  lock(): void;
+  close(): void;
+}
+
+const STYLE = `
+:host{all:initial}
+.backdrop{position:fixed;inset:0;background:rgba(0,0,0,.45);display:flex;align-items:flex-end;justify-content:center;z-index:2147483647;font:15px/1.4 -apple-system,system-ui,sans-serif;color:#1d1d1f}
+.sheet{width:min(420px,100vw);background:#f2f2f7;border-radius:14px 14px 0 0;box-shadow:0 -4px 24px rgba(0,0,0,.25);padding:0 0 18px;animation:up .18s ease-out}
+@media (min-height:700px){.backdrop{align-items:center}.sheet{border-radius:14px}}
+@keyframes up{from{transform:translateY(40px);opacity:0}}
+.banner{background:repeating-linear-gradient(-45deg,#ffd60a,#ffd60a 10px,#ffe45c 10px,#ffe45c 20px);color:#000;font-weight:700;font-size:12px;letter-spacing:.04em;text-transform:uppercase;text-align:center;padding:6px 10px;border-radius:14px 14px 0 0}
+header{display:flex;justify-content:space-between;align-items:center;padding:12px 16px 6px}
+.logo{font-weight:600;font-size:20px}
+.cancel{background:none;border:0;color:#007aff;font:inherit;cursor:pointer;padding:4px}
+.row{background:#fff;margin:8px 12px;border-radius:10px;padding:10px 14px}
+.row h3{margin:0 0 4px;font-size:12px;font-weight:500;color:#6e6e73;text-transform:uppercase}
+label.card{display:flex;gap:10px;align-items:flex-start;padding:6px 0;cursor:pointer}
+label.card small{display:block;color:#6e6e73}
+.total{display:flex;justify-content:space-between;align-items:baseline}
+.total strong{font-size:20px}
+.pay{display:block;width:calc(100% - 24px);margin:12px 12px 0;height:46px;border:0;border-radius:10px;background:#000;color:#fff;font:600 17px -apple-system,system-ui,sans-serif;cursor:pointer}
+.pay:disabled{opacity:.4;cursor:default}
+.status{min-height:1.4em;margin:10px 16px 0;text-align:center;color:#6e6e73}
+.status.ok{color:#0a7c2f;font-weight:600}.status.fail{color:#b3261e;font-weight:600}
+.verified{color:#0a7c2f;font-size:13px}
+.note{margin:10px 16px 0;font-size:12px;color:#6e6e73;text-align:center}`;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+/**
+ * Opens the sheet over the page.
+ *
+ * @example
+ * const sheet = openSheet(request, { pay: (card) => …, cancel: () => … });
+ * sheet.merchantVerified('Demo Shop', '127.0.0.1');
+ */
+export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet {
+  const host = el('div');
+  host.id = 'simulated-apple-pay-sheet';
+  const root = host.attachShadow({ mode: 'open' });
+  const cardsBox = el('div', {}, 'Loading the wallet…');
+  const merchant = el('div', {}, 'Verifying the merchant with Apple…');
+  const status = el('p', { className: 'status' });
+  status.setAttribute('role', 'status');
+  const cancel = el('button', { className: 'cancel', type: 'button', textContent: 'Cancel' });
+  const pay = el('button', { className: 'pay', type: 'button', textContent: 'Pay', disabled: true });
+  let verified = false;
+  let hasCards = false;
+  let locked = false;
+  const refresh = () => {
+    pay.disabled = locked || !verified || !hasCards;
+  };
+
+  const sheet = el(
+    'div',
+    { className: 'sheet' },
+    el('div', { className: 'banner', textContent: 'Simulated Apple Pay · a stand-in for Safari\u2019s sheet' }),
+    el('header', {}, el('span', { className: 'logo', textContent: 'Apple Pay' }), cancel),
+    el('div', { className: 'row' }, el('h3', { textContent: 'Merchant' }), merchant),
+    el('div', { className: 'row' }, el('h3', { textContent: 'Card' }), cardsBox),
+    el(
+      'div',
+      { className: 'row total' },
+      el('span', { textContent: `Pay ${request.total.label}` }),
+      el('strong', { className: 'amount', textContent: `${request.total.amount} ${request.currencyCode}` }),
+    ),
+    pay,
+    status,
+    el('p', { className: 'note', textContent: 'The token is minted by the sandbox Apple; everything after the browser is real.' }),
+  );
+  sheet.setAttribute('role', 'dialog');
+  sheet.setAttribute('aria-modal', 'true');
+  sheet.setAttribute('aria-label', 'Simulated Apple Pay');
+  root.append(el('style', { textContent: STYLE }), el('div', { className: 'backdrop' }, sheet));
+
+  cancel.addEventListener('click', () => !locked && handlers.cancel());
+  pay.addEventListener('click', () => {
+    const chosen = root.querySelector<HTMLInputElement>('input[name=card]:checked');
+    if (chosen && !pay.disabled) handlers.pay(chosen.value);
+  });
+  const onKey = (e: KeyboardEvent) => e.key === 'Escape' && !locked && handlers.cancel();
+  document.addEventListener('keydown', onKey);
+  document.body.append(host);
+  cancel.focus();
+
+  return {
+    setCards(cards, contactName) {
+      cardsBox.replaceChildren(
+        ...cards.map((card, i) => {
+          const input = el('input', { type: 'radio', name: 'card', value: card.id, checked: i === 0 });
+          return el('label', { className: 'card' }, input, el('span', {}, card.label, el('small', { textContent: `Sandbox: ${card.outcome}` })));
+        }),
+        el('small', { textContent: `Name: ${contactName}` }),
+      );
+      hasCards = cards.length > 0;
+      refresh();
+    },
+    merchantVerified(displayName, domain) {
+      merchant.replaceChildren(
+        el('strong', { textContent: displayName }),
+        el('div', { className: 'verified', textContent: `\u2713 Verified by the sandbox Apple for ${domain}` }),
+      );
+      verified = true;
+      refresh();
+      pay.focus();
+    },
+    setStatus(text, tone) {
+      status.textContent = text;
+      status.className = `status${tone && tone !== 'busy' ? ` ${tone}` : ''}`;
+    },
+    lock() {
+      locked = true;
+      cancel.disabled = true;
+      root.querySelectorAll('input').forEach((i) => (i.disabled = true));
+      refresh();
+    },
+    close() {
+      document.removeEventListener('keydown', onKey);
+      host.remove();
+    },
+  };
+}
