@@ -46,6 +46,8 @@ const BROWSERS = [
   { bin: '/usr/bin/WebKitWebDriver', pkgs: ['webkit2gtk-driver'] },
   { bin: '/usr/bin/Xvfb', pkgs: ['xvfb'] },
   { bin: '/usr/bin/xauth', pkgs: ['xauth'] },
+  // Not a browser: the proxy's Redis store tests start a real redis-server of their own (proxy/test/redis-server.ts).
+  { bin: '/usr/bin/redis-server', pkgs: ['redis-server'] },
 ];
 
 if (args.has('--browsers')) {

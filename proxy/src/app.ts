@@ -17,6 +17,7 @@ import { sessionRoutes, type MerchantSessions } from './routes/session.js';
 import { threeDsRoutes } from './routes/three-ds.js';
 import { createSealer } from './seal.js';
 import { MemoryStore, type ProxyStore } from './store.js';
+import { StoreUnavailableError } from './redis-store.js';
 import { createTokenOpener } from './token-opener.js';
 
 /** Largest request body: an Apple Pay payment with contacts is about 5 KiB. */
@@ -133,10 +134,14 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
   app.notFound((c) => c.json({ status: 'error', error: { code: 'not_found', message: 'No such endpoint' } }, 404));
   app.onError((err, c) => {
     const e =
-      err instanceof ProxyError ? err : new ProxyError('internal_error', 'Something went wrong in the proxy', { cause: err });
+      err instanceof ProxyError
+        ? err
+        : err instanceof StoreUnavailableError
+          ? new ProxyError('store_unavailable', 'The proxy cannot reach its store; nothing was charged, try again', { cause: err })
+          : new ProxyError('internal_error', 'Something went wrong in the proxy', { cause: err });
     const record = c.get('log') ?? {};
     record.code = e.code;
-    if (e.code === 'internal_error') record.reason = err instanceof Error ? err.name : 'unknown';
+    if (e.code === 'internal_error' || e.code === 'store_unavailable') record.reason = err instanceof Error ? err.name : 'unknown';
     const res = c.json({ status: 'error', error: { code: e.code, message: e.message } }, e.status as 400);
     for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
     return res;

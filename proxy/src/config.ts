@@ -54,6 +54,11 @@ export interface ProxyConfig {
   rateLimitPerMinute: number;
   /** Take the client address from `X-Forwarded-For` (behind a reverse proxy that sets it). */
   trustProxy: boolean;
+  /**
+   * `redis://` or `rediss://` URL of the Redis that several instances share for the invoice lock and the replay
+   * guard; undefined = in memory (one instance). May hold a password: never log it.
+   */
+  redisUrl: string | undefined;
 }
 
 /** Thrown by {@link loadConfig}; `problems` names every missing or invalid setting. */
@@ -209,6 +214,20 @@ export function loadConfig(env: Env): ProxyConfig {
   const trustRaw = raw('TRUST_PROXY') ?? 'false';
   if (!['true', 'false', '1', '0'].includes(trustRaw)) problems.push('TRUST_PROXY must be true or false');
 
+  const redisUrl = raw('REDIS_URL');
+  if (redisUrl !== undefined) {
+    let u: URL | undefined;
+    try {
+      u = new URL(redisUrl);
+    } catch {
+      u = undefined;
+    }
+    // The value is never quoted back: it may carry the Redis password.
+    if (!u || (u.protocol !== 'redis:' && u.protocol !== 'rediss:') || !u.hostname) {
+      problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -230,5 +249,6 @@ export function loadConfig(env: Env): ProxyConfig {
     allowedOrigins,
     rateLimitPerMinute,
     trustProxy: trustRaw === 'true' || trustRaw === '1',
+    redisUrl,
   };
 }

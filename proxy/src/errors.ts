@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   internal_error: 500,
   bank_unavailable: 502,
   apple_unavailable: 502,
+  /** The shared store (Redis) did not answer: nothing was sent to the bank. */
+  store_unavailable: 503,
   outcome_unknown: 504,
 } as const;
 

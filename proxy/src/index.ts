@@ -11,4 +11,5 @@ export {
 } from './applepay/decrypt-token.js';
 export type { ProxyStore } from './store.js';
 export { MemoryStore } from './store.js';
+export { RedisStore, StoreUnavailableError, type RedisStoreOptions } from './redis-store.js';
 export type { Logger, LogRecord } from './log.js';

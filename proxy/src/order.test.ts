@@ -72,6 +72,26 @@ describe('order tokens', () => {
     expect(await code(verifyOrder(none, SECRET))).toBe('invalid_order');
   });
 
+  it('holds to the header rules of hono/jwt: typ JWT or none, no crit, a whole HS256 signature', async () => {
+    const { createHmac } = await import('node:crypto');
+    const body = Buffer.from(JSON.stringify({ invoiceId: '123456', amount: 1, exp })).toString('base64url');
+    const signed = (header: object, secret = SECRET) => {
+      const h = Buffer.from(JSON.stringify(header)).toString('base64url');
+      return `${h}.${body}.${createHmac('sha256', secret).update(`${h}.${body}`).digest('base64url')}`;
+    };
+    expect(await code(verifyOrder(signed({ alg: 'HS256' }), SECRET))).toBe('none');
+    expect(await code(verifyOrder(signed({ alg: 'HS256', typ: 'JWT' }), SECRET))).toBe('none');
+    expect(await code(verifyOrder(signed({ alg: 'HS256', typ: 'application/jwt' }), SECRET))).toBe('none');
+    expect(await code(verifyOrder(signed({ alg: 'HS256', typ: 'JOSE' }), SECRET))).toBe('invalid_order');
+    expect(await code(verifyOrder(signed({ alg: 'HS256', crit: ['exp'] }), SECRET))).toBe('invalid_order');
+    expect(await code(verifyOrder(signed({ alg: 'hs256' }), SECRET))).toBe('invalid_order');
+    const good = signed({ alg: 'HS256' });
+    expect(await code(verifyOrder(good.slice(0, -1), SECRET))).toBe('invalid_order');
+    expect(await code(verifyOrder(`${good}A`, SECRET))).toBe('invalid_order');
+    expect(await code(verifyOrder(`${good}.x`, SECRET))).toBe('invalid_order');
+    expect(await code(verifyOrder(good.replace('.', '!.'), SECRET))).toBe('invalid_order');
+  });
+
   it('checks expiry against the given clock', async () => {
     const token = await signOrder({ invoiceId: '123456', amount: 1, exp }, SECRET);
     expect(await code(verifyOrder(token, SECRET, new Date(exp * 1000 + 1)))).toBe('order_expired');

@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server';
 import { closeProxyApp, createProxyApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { RedisStore } from './redis-store.js';
 
 /** Time given to requests in flight on shutdown. */
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -17,10 +18,18 @@ try {
   throw err;
 }
 
-const app = createProxyApp(config);
+// Several instances behind a load balancer share one Redis for the invoice lock and the replay guard.
+const app = createProxyApp(config, config.redisUrl === undefined ? {} : { store: new RedisStore({ url: config.redisUrl }) });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
   process.stdout.write(
-    `${JSON.stringify({ t: new Date().toISOString(), level: 'info', msg: 'listening', port: info.port, mode: config.epay.tokenMode })}\n`,
+    `${JSON.stringify({
+      t: new Date().toISOString(),
+      level: 'info',
+      msg: 'listening',
+      port: info.port,
+      mode: config.epay.tokenMode,
+      store: config.redisUrl === undefined ? 'memory' : 'redis',
+    })}\n`,
   );
 });
 

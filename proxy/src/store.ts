@@ -13,18 +13,26 @@ export interface ProxyStore {
   close?(): Promise<void>;
 }
 
-/** Entries are swept when the map grows past this many, so memory stays flat under load. */
+/**
+ * Expired entries are swept when the map grows past this many, so memory stays flat under load. When most
+ * entries are still live (a busy hour's replay guard), the next sweep waits until the map has doubled: a sweep on
+ * every claim would make each payment scan the whole map.
+ */
 const SWEEP_AT = 10_000;
 
 /** A single-instance store. */
 export class MemoryStore implements ProxyStore {
   readonly #entries = new Map<string, number>();
+  #sweepAt = SWEEP_AT;
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
     const until = this.#entries.get(key);
     if (until !== undefined && until > now) return false;
-    if (this.#entries.size >= SWEEP_AT) this.#sweep(now);
+    if (this.#entries.size >= this.#sweepAt) {
+      this.#sweep(now);
+      this.#sweepAt = Math.max(SWEEP_AT, this.#entries.size * 2);
+    }
     this.#entries.set(key, now + ttlMs);
     return true;
   }

@@ -123,6 +123,27 @@ describe('tokens from the fake Apple', () => {
     decrypt = (paymentData, now) => decryptor.decrypt(paymentData, now);
   });
 
+  it('refuses a signature with any byte flipped, always with a PaymentTokenError (never a parser exception)', async () => {
+    const good = mint();
+    const sig = Buffer.from(good.signature, 'base64');
+    const codes = new Set<string>();
+    // Every 5th byte, across the certificates, the signed attributes and the signature value.
+    for (let i = 0; i < sig.length; i += 5) {
+      const bad = Buffer.from(sig);
+      bad[i] = (bad[i] ?? 0) ^ 0xff;
+      const err = await decrypt({ ...good, signature: bad.toString('base64') }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      // A flip inside an unused, unsigned part may leave the token valid; what must never happen is an untyped error.
+      if (err !== undefined) {
+        expect(err, `byte ${i}`).toBeInstanceOf(PaymentTokenError);
+        codes.add((err as PaymentTokenError).code);
+      }
+    }
+    expect(codes.size).toBeGreaterThan(2);
+  });
+
   it('decrypts EC_v1 with every optional field, and RSA_v1', async () => {
     const ec = await decrypt(
       mint({ pan: '4400430000000019', expiry: '280531', cryptogram: 'AgAAAAAABk4DWZ4C28yUQAAAAAA=', eci: '07', cardholderName: 'Arman Ali', applicationData: 'order-1' }),

@@ -65,7 +65,7 @@ export function createPaymentTokenDecryptor(options: Omit<DecryptOptions, 'now'>
   return {
     async decrypt(paymentData, now) {
       const decoded = decodePaymentData(paymentData);
-      verifier.verify(decoded, checkNow(now), maxAgeMs);
+      typed('signature_malformed', () => verifier.verify(decoded, checkNow(now), maxAgeMs));
 
       const pair = pairs.get(decoded.publicKeyHash);
       if (!pair) {
@@ -75,11 +75,13 @@ export function createPaymentTokenDecryptor(options: Omit<DecryptOptions, 'now'>
       if (pair.kind !== wanted) {
         throw new PaymentTokenError('key_version_mismatch', `The processing key for this token is not a key for ${decoded.version}.`);
       }
-      const key =
-        pair.kind === 'ec'
-          ? restoreEcV1Key(decoded.keyMaterial, pair, pair.merchantIdHash!)
-          : restoreRsaV1Key(decoded.keyMaterial, pair.privateKey);
-      return parseDecryptedPayload(openPaymentData(decoded.data, key));
+      return typed('decryption_failed', () => {
+        const key =
+          pair.kind === 'ec'
+            ? restoreEcV1Key(decoded.keyMaterial, pair, pair.merchantIdHash!)
+            : restoreRsaV1Key(decoded.keyMaterial, pair.privateKey);
+        return parseDecryptedPayload(openPaymentData(decoded.data, key));
+      });
     },
   };
 }
@@ -107,5 +109,19 @@ export async function verifyPaymentTokenSignature(
   options: { rootCaPem?: string; now?: Date; maxAgeMs?: number } = {},
 ): Promise<{ signingTime: Date }> {
   const verifier = getTokenSignatureVerifier(options.rootCaPem);
-  return verifier.verify(decodePaymentData(paymentData), checkNow(options.now), checkMaxAge(options.maxAgeMs));
+  const decoded = decodePaymentData(paymentData);
+  return typed('signature_malformed', () => verifier.verify(decoded, checkNow(options.now), checkMaxAge(options.maxAgeMs)));
+}
+
+/**
+ * Runs one stage; an error that is not already a `PaymentTokenError` (a parser's own exception on hostile bytes)
+ * becomes the stage's code, so a caller only ever sees typed refusals.
+ */
+function typed<T>(code: 'signature_malformed' | 'decryption_failed', stage: () => T): T {
+  try {
+    return stage();
+  } catch (err) {
+    if (err instanceof PaymentTokenError) throw err;
+    throw new PaymentTokenError(code, code === 'signature_malformed' ? 'The token signature does not parse.' : 'The token could not be decrypted.');
+  }
 }

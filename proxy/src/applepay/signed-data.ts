@@ -4,10 +4,28 @@ import * as pkijs from 'pkijs';
 import { chainCertificate, type ChainCertificate } from './chain-certificate.js';
 import { PaymentTokenError } from './payment-token-error.js';
 
+/** One signed attribute: its type and its values as asn1js parsed them. */
+export interface SignedAttribute {
+  type: string;
+  values: asn1js.AsnType[];
+}
+
+/** The fields of the one SignerInfo (RFC 5652 §5.3) the verifier checks. */
+export interface SignerInfoFields {
+  /** DER of the signer's issuer Name and its serial number's content octets; undefined when the signer is named by subjectKeyIdentifier. */
+  issuerAndSerialNumber: { issuer: ArrayBuffer; serialNumber: Uint8Array } | undefined;
+  digestAlgorithm: string;
+  signatureAlgorithm: string;
+  /** The signed attributes re-tagged as the SET OF that the signature covers (RFC 5652 §5.4); undefined when absent. */
+  signedAttributesDer: Uint8Array | undefined;
+  signedAttributes: SignedAttribute[];
+  signature: Uint8Array;
+}
+
 /** The parts of a token signature the verifier checks. */
 export interface ParsedSignedData {
   certificates: ChainCertificate[];
-  signerInfo: pkijs.SignerInfo;
+  signerInfo: SignerInfoFields;
 }
 
 /** Distinct certificate blocks remembered (one per Apple signing certificate in use, a few at rotation). */
@@ -18,6 +36,52 @@ const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const SIGNER_INFOS_SCHEMA = new asn1js.Set({
   name: 'signerInfoSet',
   value: [new asn1js.Repeated({ name: 'signerInfos', value: new asn1js.Any() })],
+});
+
+function algorithmIdentifier(name: string): asn1js.Sequence {
+  return new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ name }), new asn1js.Any({ optional: true })] });
+}
+
+/**
+ * SignerInfo as RFC 5652 §5.3 defines it, matched once by asn1js. pkijs's own SignerInfo class matches a fresh copy of
+ * its schema at every nested object (names, algorithms, each attribute): measured at about twice the time of this
+ * single match on the 380-byte SignerInfo every token carries (proxy/bench/cpu-per-payment.ts).
+ */
+const SIGNER_INFO_SCHEMA = new asn1js.Sequence({
+  value: [
+    new asn1js.Integer({ name: 'version' }),
+    new asn1js.Choice({
+      value: [
+        new asn1js.Sequence({
+          name: 'issuerAndSerialNumber',
+          value: [new asn1js.Sequence({ name: 'issuer', value: [new asn1js.Repeated({ value: new asn1js.Set() })] }), new asn1js.Integer({ name: 'serialNumber' })],
+        }),
+        new asn1js.Primitive({ name: 'subjectKeyIdentifier', idBlock: { tagClass: 3, tagNumber: 0 } }),
+      ],
+    }),
+    algorithmIdentifier('digestAlgorithm'),
+    new asn1js.Constructed({
+      name: 'signedAttrs',
+      optional: true,
+      idBlock: { tagClass: 3, tagNumber: 0 },
+      value: [new asn1js.Repeated({ name: 'signedAttributes', value: new asn1js.Any() })],
+    }),
+    algorithmIdentifier('signatureAlgorithm'),
+    new asn1js.OctetString({ name: 'signature' }),
+    new asn1js.Constructed({
+      optional: true,
+      idBlock: { tagClass: 3, tagNumber: 1 },
+      value: [new asn1js.Repeated({ value: new asn1js.Any() })],
+    }),
+  ],
+});
+
+/** Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER, attrValues SET OF AttributeValue } */
+const ATTRIBUTE_SCHEMA = new asn1js.Sequence({
+  value: [
+    new asn1js.ObjectIdentifier({ name: 'type' }),
+    new asn1js.Set({ value: [new asn1js.Repeated({ name: 'values', value: new asn1js.Any() })] }),
+  ],
 });
 
 /**
@@ -65,13 +129,41 @@ function malformed(why: string): never {
   throw new PaymentTokenError('signature_malformed', `The token signature ${why}.`);
 }
 
-function signerInfoOf(blocks: asn1js.AsnType[] | undefined): pkijs.SignerInfo {
+function signerInfoOf(blocks: asn1js.AsnType[] | undefined): SignerInfoFields {
   if (!blocks || blocks.length !== 1) malformed('does not have exactly one signer');
-  try {
-    return new pkijs.SignerInfo({ schema: blocks[0] });
-  } catch {
-    return malformed('has a malformed SignerInfo');
+  const block = blocks[0]!;
+  const match = asn1js.compareSchema(block, block, SIGNER_INFO_SCHEMA);
+  if (!match.verified) malformed('has a malformed SignerInfo');
+  const f = match.result as Record<string, asn1js.BaseBlock | asn1js.BaseBlock[] | undefined>;
+
+  const signedAttributes: SignedAttribute[] = [];
+  for (const item of (f.signedAttributes as asn1js.BaseBlock[] | undefined) ?? []) {
+    const attribute = asn1js.compareSchema(item, item, ATTRIBUTE_SCHEMA);
+    if (!attribute.verified) malformed('has a malformed signed attribute');
+    signedAttributes.push({
+      type: (attribute.result.type as asn1js.ObjectIdentifier).getValue(),
+      values: (attribute.result.values as asn1js.AsnType[] | undefined) ?? [],
+    });
   }
+  let signedAttributesDer: Uint8Array | undefined;
+  if (f.signedAttrs) {
+    // The signature covers the attributes' DER with the [0] IMPLICIT tag replaced by SET OF's (0x31).
+    signedAttributesDer = (f.signedAttrs as asn1js.BaseBlock).valueBeforeDecodeView.slice();
+    signedAttributesDer[0] = 0x31;
+  }
+  const issuer = f.issuer as asn1js.BaseBlock | undefined;
+  const serialNumber = f.serialNumber as asn1js.Integer | undefined;
+  return {
+    issuerAndSerialNumber:
+      issuer && serialNumber
+        ? { issuer: issuer.valueBeforeDecodeView.slice().buffer, serialNumber: serialNumber.valueBlock.valueHexView }
+        : undefined,
+    digestAlgorithm: (f.digestAlgorithm as asn1js.ObjectIdentifier).getValue(),
+    signatureAlgorithm: (f.signatureAlgorithm as asn1js.ObjectIdentifier).getValue(),
+    signedAttributesDer,
+    signedAttributes,
+    signature: (f.signature as asn1js.OctetString).valueBlock.valueHexView,
+  };
 }
 
 function parseWhole(der: Uint8Array): ParsedSignedData {

@@ -1,11 +1,10 @@
 /** @module Verifies the detached CMS signature of an Apple Pay token: Apple's chain, OIDs, digest, signature, signingTime. */
 import { createHash, timingSafeEqual, verify, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { APPLE_ROOT_CA_G3_PEM } from './apple-root-ca.js';
 import { chainCertificate, isValidAt, type ChainCertificate } from './chain-certificate.js';
 import { signedContent, type DecodedPaymentData } from './payment-data.js';
-import { parseSignedData } from './signed-data.js';
+import { parseSignedData, type SignerInfoFields } from './signed-data.js';
 import { PaymentTokenError, type PaymentTokenErrorCode } from './payment-token-error.js';
 
 /** Default oldest `signingTime` accepted: Apple's recommendation of a few minutes, as `APPLE_TOKEN_MAX_AGE_S`. */
@@ -39,8 +38,8 @@ function fail(code: PaymentTokenErrorCode, message: string): never {
   throw new PaymentTokenError(code, message);
 }
 
-function singleAttributeValue(signerInfo: pkijs.SignerInfo, type: string): unknown {
-  const matches = signerInfo.signedAttrs?.attributes.filter((a) => a.type === type) ?? [];
+function singleAttributeValue(signerInfo: SignerInfoFields, type: string): unknown {
+  const matches = signerInfo.signedAttributes.filter((a) => a.type === type);
   if (matches.length > 1) fail('signature_malformed', 'The token signature repeats a signed attribute.');
   const attribute = matches[0];
   if (!attribute) return undefined;
@@ -52,15 +51,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function findSigner(certificates: ChainCertificate[], signerInfo: pkijs.SignerInfo): ChainCertificate {
-  const sid = signerInfo.sid;
-  if (!(sid instanceof pkijs.IssuerAndSerialNumber)) {
+function findSigner(certificates: ChainCertificate[], signerInfo: SignerInfoFields): ChainCertificate {
+  const sid = signerInfo.issuerAndSerialNumber;
+  if (!sid) {
     return fail('signer_certificate_missing', 'The signer is not named by issuer and serial number.');
   }
+  // The issuer is compared as DER (pkijs's isEqual with an ArrayBuffer): a CMS signer copies its certificate's issuer.
   const leaf = certificates.find(
-    (c) =>
-      c.cert.issuer.isEqual(sid.issuer) &&
-      sameBytes(c.cert.serialNumber.valueBlock.valueHexView, sid.serialNumber.valueBlock.valueHexView),
+    (c) => sameBytes(c.cert.serialNumber.valueBlock.valueHexView, sid.serialNumber) && c.cert.issuer.isEqual(sid.issuer),
   );
   return leaf ?? fail('signer_certificate_missing', "The signer's certificate is not in the token signature.");
 }
@@ -114,7 +112,7 @@ export function createTokenSignatureVerifier(rootCaPem?: string): TokenSignature
       }
       checkChain(leaf, intermediate);
 
-      if (!signerInfo.signedAttrs) fail('signature_malformed', 'The token signature has no signed attributes.');
+      if (!signerInfo.signedAttributesDer) fail('signature_malformed', 'The token signature has no signed attributes.');
       const contentType = singleAttributeValue(signerInfo, OID_CONTENT_TYPE);
       if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.getValue() !== OID_DATA) {
         fail('signature_malformed', 'The signed contentType attribute is missing or not id-data.');
@@ -132,10 +130,10 @@ export function createTokenSignatureVerifier(rootCaPem?: string): TokenSignature
         }
       }
 
-      if (signerInfo.digestAlgorithm.algorithmId !== OID_SHA256) {
+      if (signerInfo.digestAlgorithm !== OID_SHA256) {
         fail('signature_algorithm_unsupported', 'The token signature does not use SHA-256.');
       }
-      const signatureAlgorithm = signerInfo.signatureAlgorithm.algorithmId;
+      const signatureAlgorithm = signerInfo.signatureAlgorithm;
       const leafKeyType = leaf.publicKey.asymmetricKeyType;
       const algorithmFits =
         (signatureAlgorithm === OID_ECDSA_SHA256 && leafKeyType === 'ec') ||
@@ -151,11 +149,9 @@ export function createTokenSignatureVerifier(rootCaPem?: string): TokenSignature
         fail('message_digest_mismatch', 'The token fields do not match the signed message digest.');
       }
 
-      // pkijs keeps the signed attributes as received, re-tagged as the SET OF that RFC 5652 §5.4 signs.
-      const signedAttributes = new Uint8Array(signerInfo.signedAttrs!.encodedValue);
       let valid = false;
       try {
-        valid = verify('sha256', signedAttributes, leaf.publicKey, signerInfo.signature.valueBlock.valueHexView);
+        valid = verify('sha256', signerInfo.signedAttributesDer!, leaf.publicKey, signerInfo.signature);
       } catch {
         valid = false;
       }

@@ -44,6 +44,16 @@ describe('buildCryptopayRequest', () => {
     expect(r.body).not.toHaveProperty('phone');
   });
 
+  it('leaves out an email or phone the customer typed wrong, rather than fail the payment', () => {
+    for (const [emailAddress, phoneNumber] of [['not an email', 'call me'], ['a@b', '12'], ['x'.repeat(300) + '@a.kz', '+7 (777) 123-23-80-99-99-99']]) {
+      const r = buildCryptopayRequest({ order, payment: { ...payment, shippingContact: { emailAddress, phoneNumber } }, mode: 'passthrough', terminalId: TERMINAL });
+      expect(r.body).not.toHaveProperty('email');
+      expect(r.body).not.toHaveProperty('phone');
+    }
+    const ok = buildCryptopayRequest({ order, payment: { ...payment, shippingContact: { emailAddress: 'a.b@shop.kz', phoneNumber: '+7 (777) 123-23-80' } }, mode: 'passthrough', terminalId: TERMINAL });
+    expect([ok.body.email, ok.body.phone]).toEqual(['a.b@shop.kz', '+7 (777) 123-23-80']);
+  });
+
   it('converts YYMMDD to MMYY and refuses anything else', () => {
     expect(expDateFromApple('291231')).toBe('1229');
     expect(() => expDateFromApple('2912')).toThrow();

@@ -45,6 +45,20 @@ function text(v: unknown): string {
   return typeof v === 'string' ? v.trim().slice(0, MAX_CONTACT_FIELD) : '';
 }
 
+/** Apple's contact fields are whatever the customer typed: a value the bank would refuse is left out, not sent. */
+const EMAIL_RE = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+const PHONE_RE = /^\+?[\d\s()-]{7,20}$/;
+
+function email(v: unknown): string {
+  const s = text(v);
+  return s.length <= 254 && EMAIL_RE.test(s) ? s : '';
+}
+
+function phone(v: unknown): string {
+  const s = text(v);
+  return PHONE_RE.test(s) && (s.match(/\d/g)?.length ?? 0) >= 7 ? s : '';
+}
+
 /** MMYY from Apple's YYMMDD. */
 export function expDateFromApple(yymmdd: string): string {
   if (!/^\d{6}$/.test(yymmdd)) throw new Error('applicationExpirationDate is not YYMMDD');
@@ -99,10 +113,10 @@ export function buildCryptopayRequest(input: {
   if (order.invoiceIdAlt !== undefined) body.invoiceIdAlt = order.invoiceIdAlt;
   if (order.description !== undefined) body.description = order.description;
   if (order.accountId !== undefined) body.accountId = order.accountId;
-  const email = text(shipping.emailAddress);
-  const phone = text(shipping.phoneNumber);
-  if (email) body.email = email;
-  if (phone) body.phone = phone;
+  const customerEmail = email(shipping.emailAddress);
+  const customerPhone = phone(shipping.phoneNumber);
+  if (customerEmail) body.email = customerEmail;
+  if (customerPhone) body.phone = customerPhone;
   if (order.backLink !== undefined) body.backLink = order.backLink;
   if (order.failureBackLink !== undefined) body.failureBackLink = order.failureBackLink;
   if (order.postLink !== undefined) body.postLink = order.postLink;

@@ -1,4 +1,5 @@
 /** @module Everything one sandbox bank holds: settings, keys, tokens, ledger, 3-D Secure sessions, calls and notifications. */
+import { setMaxListeners } from 'node:events';
 import { createFaultPicker } from './faults.js';
 import { createLedger } from './ledger.js';
 import { deliverNotification } from './notifications.js';
@@ -84,6 +85,8 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
   const pickFault = options.faults ? createFaultPicker(options.faults) : () => undefined;
   const keys = await loadSandboxKeyPair(options.privateKeyPem);
   const shutdownController = new AbortController();
+  // Every pending slow answer listens for shutdown: hundreds at once under load are expected, not a leak.
+  setMaxListeners(0, shutdownController.signal);
   const deliveries = new Set<Promise<void>>();
   const notifications: Notification[] = [];
 
