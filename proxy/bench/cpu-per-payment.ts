@@ -22,7 +22,7 @@ import { parsePaymentRequest } from '../src/routes/payments.js';
 import { createSealer } from '../src/seal.js';
 import { MemoryStore } from '../src/store.js';
 import { createTokenOpener } from '../src/token-opener.js';
-import { ORDER_SECRET, payment, sharedApple, SHOP_DOMAIN, SHOP_ORIGIN } from '../test/harness.js';
+import { ORDER_SECRET, payment, sandboxProxyEnv, sharedApple, SHOP_ORIGIN } from '../test/harness.js';
 import { isMain, median, report, timeOps, type BenchRow, type Timing } from './measure.js';
 
 /** Target of issue 7: the whole payment's CPU under 1 ms on the 2-core machine. */
@@ -55,21 +55,10 @@ function instantBank(publicKey: KeyObject): EpayClient {
 export async function benchCpuPerPayment(): Promise<BenchRow[]> {
   const { apple, files } = await sharedApple();
   const env: Record<string, string> = {
-    PUBLIC_URL: 'https://pay.shop.example',
-    EPAY_CLIENT_ID: SANDBOX_EPAY.clientId,
-    EPAY_CLIENT_SECRET: SANDBOX_EPAY.clientSecret,
-    EPAY_TERMINAL_ID: SANDBOX_EPAY.terminalId,
-    ORDER_SIGNING_SECRET: ORDER_SECRET,
-    APPLE_MERCHANT_ID: apple.merchantId,
+    ...sandboxProxyEnv(files, { publicUrl: 'https://pay.shop.example', merchantId: apple.merchantId }),
     APPLE_DISPLAY_NAME: 'Bench Shop',
-    APPLE_PAY_DOMAINS: SHOP_DOMAIN,
-    APPLE_IDENTITY_CERT: files.identityCert,
-    APPLE_IDENTITY_KEY: files.identityKey,
-    APPLE_PROCESSING_CERT: `${files.processingCert},${files.processingRsaCert}`,
-    APPLE_PROCESSING_KEY: `${files.processingKey},${files.processingRsaKey}`,
-    APPLE_ROOT_CA: files.rootCa,
-    RATE_LIMIT_PER_MINUTE: '0',
   };
+
   const config = loadConfig(env);
   const bankKey = generateKeyPairSync('rsa', { modulusLength: BANK_KEY_BITS }).publicKey;
   let lastLine = '';

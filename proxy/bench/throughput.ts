@@ -11,8 +11,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { SANDBOX_EPAY, startFakeEpay } from '@epay-applepay/sandbox';
-import { ORDER_SECRET, order, payment, sharedApple, SHOP_DOMAIN, SHOP_ORIGIN } from '../test/harness.js';
+import { startFakeEpay } from '@epay-applepay/sandbox';
+import { order, payment, sandboxProxyEnv, sharedApple, SHOP_ORIGIN } from '../test/harness.js';
 import type { ThroughputServerMessage, ThroughputServerRequest } from './throughput-server.js';
 import { isMain, report, type BenchRow } from './measure.js';
 
@@ -48,23 +48,10 @@ export async function benchThroughput(): Promise<BenchRow[]> {
   const bank = await startFakeEpay({ deliverNotifications: false, latencyMs: 0 });
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    PUBLIC_URL: 'https://pay.shop.example',
-    EPAY_CLIENT_ID: SANDBOX_EPAY.clientId,
-    EPAY_CLIENT_SECRET: SANDBOX_EPAY.clientSecret,
-    EPAY_TERMINAL_ID: SANDBOX_EPAY.terminalId,
-    EPAY_OAUTH_URL: bank.oauthUrl,
-    EPAY_API_URL: bank.apiUrl,
-    ORDER_SIGNING_SECRET: ORDER_SECRET,
-    APPLE_MERCHANT_ID: apple.merchantId,
+    ...sandboxProxyEnv(files, { publicUrl: 'https://pay.shop.example', merchantId: apple.merchantId, bank }),
     APPLE_DISPLAY_NAME: 'Bench Shop',
-    APPLE_PAY_DOMAINS: SHOP_DOMAIN,
-    APPLE_IDENTITY_CERT: files.identityCert,
-    APPLE_IDENTITY_KEY: files.identityKey,
-    APPLE_PROCESSING_CERT: `${files.processingCert},${files.processingRsaCert}`,
-    APPLE_PROCESSING_KEY: `${files.processingKey},${files.processingRsaKey}`,
-    APPLE_ROOT_CA: files.rootCa,
-    RATE_LIMIT_PER_MINUTE: '0',
   };
+
   const child = fork(fileURLToPath(new URL('./throughput-server.ts', import.meta.url)), [], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env,

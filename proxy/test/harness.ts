@@ -34,7 +34,8 @@ export function bankPrivateKey(): string {
   return bankKey;
 }
 
-let applePromise: Promise<{ apple: FakeApple; files: Awaited<ReturnType<FakeApple['writeFiles']>> }> | undefined;
+type AppleFiles = Awaited<ReturnType<FakeApple['writeFiles']>>;
+let applePromise: Promise<{ apple: FakeApple; files: AppleFiles }> | undefined;
 /** One sandbox Apple (keys and certificates) per test file. */
 export function sharedApple() {
   applePromise ??= (async () => {
@@ -43,6 +44,35 @@ export function sharedApple() {
     return { apple, files };
   })();
   return applePromise;
+}
+
+/**
+ * The proxy's settings for the sandbox bank and Apple: what an operator would put in the environment. One place, so the
+ * tests and the benchmarks configure the proxy the same way.
+ */
+export function sandboxProxyEnv(
+  files: AppleFiles,
+  o: { publicUrl: string; merchantId: string; bank?: { oauthUrl: string; apiUrl: string }; validationHosts?: string; mode?: 'decrypt' | 'passthrough' },
+): Record<string, string> {
+  return {
+    PUBLIC_URL: o.publicUrl,
+    EPAY_CLIENT_ID: SANDBOX_EPAY.clientId,
+    EPAY_CLIENT_SECRET: SANDBOX_EPAY.clientSecret,
+    EPAY_TERMINAL_ID: SANDBOX_EPAY.terminalId,
+    ...(o.bank ? { EPAY_OAUTH_URL: o.bank.oauthUrl, EPAY_API_URL: o.bank.apiUrl } : {}),
+    EPAY_TOKEN_MODE: o.mode ?? 'decrypt',
+    ORDER_SIGNING_SECRET: ORDER_SECRET,
+    APPLE_MERCHANT_ID: o.merchantId,
+    APPLE_DISPLAY_NAME: 'Sandbox Shop',
+    APPLE_PAY_DOMAINS: SHOP_DOMAIN,
+    APPLE_IDENTITY_CERT: files.identityCert,
+    APPLE_IDENTITY_KEY: files.identityKey,
+    APPLE_PROCESSING_CERT: `${files.processingCert},${files.processingRsaCert}`,
+    APPLE_PROCESSING_KEY: `${files.processingKey},${files.processingRsaKey}`,
+    APPLE_ROOT_CA: files.rootCa,
+    ...(o.validationHosts ? { APPLE_VALIDATION_HOSTS: o.validationHosts } : {}),
+    RATE_LIMIT_PER_MINUTE: '0',
+  };
 }
 
 export interface Stack {
@@ -80,26 +110,16 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   });
   const env: Record<string, string> = {
     PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    EPAY_CLIENT_ID: SANDBOX_EPAY.clientId,
-    EPAY_CLIENT_SECRET: SANDBOX_EPAY.clientSecret,
-    EPAY_TERMINAL_ID: SANDBOX_EPAY.terminalId,
-    EPAY_OAUTH_URL: bank.oauthUrl,
-    EPAY_API_URL: bank.apiUrl,
-    EPAY_TOKEN_MODE: o.mode ?? 'decrypt',
-    ORDER_SIGNING_SECRET: ORDER_SECRET,
-    APPLE_MERCHANT_ID: apple.merchantId,
-    APPLE_DISPLAY_NAME: 'Sandbox Shop',
-    APPLE_PAY_DOMAINS: SHOP_DOMAIN,
-    APPLE_IDENTITY_CERT: files.identityCert,
-    APPLE_IDENTITY_KEY: files.identityKey,
-    APPLE_PROCESSING_CERT: `${files.processingCert},${files.processingRsaCert}`,
-    APPLE_PROCESSING_KEY: `${files.processingKey},${files.processingRsaKey}`,
-    APPLE_ROOT_CA: files.rootCa,
-    APPLE_VALIDATION_HOSTS: gateway.host,
-    RATE_LIMIT_PER_MINUTE: '0',
+    ...sandboxProxyEnv(files, {
+      publicUrl: `http://127.0.0.1:${port}`,
+      bank,
+      validationHosts: gateway.host,
+      merchantId: apple.merchantId,
+      mode: o.mode ?? 'decrypt',
+    }),
     ...o.env,
   };
+
   const config = loadConfig(env);
   const app = createProxyApp(config, {
     logger: (r) => logs.push(r),
