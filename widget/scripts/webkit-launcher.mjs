@@ -4,7 +4,7 @@
  * through WebDriver actions, so `sendMouse`/`sendKeys`/`resetMouse` of @web/test-runner-commands
  * work unchanged (they drive any launcher of type `webdriver` through the methods below).
  */
-import { miniBrowserCapabilities, startWebKitDriver } from './webkit-driver.mjs';
+import { miniBrowserCapabilities, startWebKitDriver } from '../../scripts/webkit-driver.mjs';
 
 /** W3C WebDriver key values for the key names @web/test-runner-commands' `press` uses (Playwright's). */
 const KEYS = {
@@ -58,7 +58,7 @@ export class WebKitLauncher {
   type = 'webdriver';
   // One window whose real input one test file owns at a time.
   concurrency = 1;
-  /** @type {Promise<{ driver: import('./webkit-driver.mjs').WebKitDriver, session: string }> | undefined} */
+  /** @type {Promise<{ driver: import('../../scripts/webkit-driver.mjs').WebKitDriver, session: string }> | undefined} */
   #browser;
   /** @type {Map<string, string>} test session id -> URL */
   #pages = new Map();
