@@ -117,7 +117,7 @@ describe('mintToken', () => {
     expect(key).toHaveLength(16);
     expect(open(Buffer.from(token.paymentData.data, 'base64'), key)).toMatchObject({ transactionAmount: 7, currencyCode: '840' });
     expect(token.transactionIdentifier).toBe(token.paymentData.header.transactionId.toUpperCase());
-    expect(token.paymentMethod).toEqual({ displayName: 'Visa 1111', network: 'Visa', type: 'debit' });
+    expect(token.paymentMethod).toEqual({ displayName: 'Visa 0700', network: 'Visa', type: 'debit' });
   });
 
   it('refuses an amount that is not whole minor units', () => {

@@ -113,7 +113,11 @@ const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 
 const ZERO_IV = Buffer.alloc(16);
 const KDF_ALGORITHM_ID = Buffer.concat([Buffer.from([0x0d]), Buffer.from('id-aes256-GCM', 'ascii')]);
-const DEFAULT_PAN = '4111111111111111';
+/**
+ * The card a token carries when the test names none: it ends in 00, so the sandbox bank's outcome comes from the
+ * amount alone (a default ending in 11 would have asked for 3-D Secure). Luhn-valid.
+ */
+const DEFAULT_PAN = '4400430000000700';
 /** A device-account expiry this many years ahead, like a freshly provisioned card. */
 const DEFAULT_EXPIRY_YEARS = 3;
 const CRYPTOGRAM_BYTES = 20;
