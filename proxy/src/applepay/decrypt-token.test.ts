@@ -193,6 +193,9 @@ describe('tokens from the fake Apple', () => {
     ['the signature value is wrong', { corruptSignature: true }, 'signature_invalid'],
     ['the ciphertext was altered before signing', { corruptCiphertext: true }, 'decryption_failed'],
     ['the payload is not JSON', { plaintext: 'not json' }, 'payload_invalid'],
+    ['encapContentInfo names another content type', { eContentType: '1.2.840.113549.1.7.5' }, 'signature_malformed'],
+    ['the signature is not detached', { attachContent: true }, 'signature_malformed'],
+    ['digestAlgorithms leaves out SHA-256', { digestAlgorithms: ['2.16.840.1.101.3.4.2.2'] }, 'signature_malformed'],
   ])('refuses a token where %s', async (_why, faults, code) => {
     expect(await codeOf(decrypt(mint({ faults })))).toBe(code);
   });

@@ -32,6 +32,8 @@ export interface ParsedSignedData {
 export const MAX_CACHED_PREFIXES = 8;
 
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const OID_DATA = '1.2.840.113549.1.7.1';
+const OID_SHA256 = '2.16.840.1.101.3.4.2.1';
 
 const SIGNER_INFOS_SCHEMA = new asn1js.Set({
   name: 'signerInfoSet',
@@ -179,6 +181,7 @@ function parseWhole(der: Uint8Array): ParsedSignedData {
   const signedData = asn1js.compareSchema(contentInfo.content, contentInfo.content, SIGNED_DATA_SCHEMA);
   if (!signedData.verified) return malformed('is not a well-formed SignedData');
   const fields = signedData.result;
+  checkEnvelope(fields);
   const signerInfo = signerInfoOf(fields.signerInfos as asn1js.AsnType[] | undefined);
 
   const certificates: ChainCertificate[] = [];
@@ -207,6 +210,24 @@ function parseWhole(der: Uint8Array): ParsedSignedData {
     });
   }
   return { certificates, signerInfo };
+}
+
+/**
+ * RFC 5652 consistency Apple's tokens always have: the signature is detached (no eContent) over plain data (eContentType
+ * id-data, which the signed contentType attribute must also name), and digestAlgorithms lists SHA-256, the signer's.
+ * These bytes sit in the cached prefix, so a token that reuses a prefix was checked with it.
+ */
+function checkEnvelope(fields: Record<string, unknown>): void {
+  const encap = fields.encapContentInfo;
+  const parts = encap instanceof asn1js.Sequence ? encap.valueBlock.value : [];
+  const type = parts[0];
+  if (!(type instanceof asn1js.ObjectIdentifier) || type.getValue() !== OID_DATA) malformed('does not sign plain data');
+  if (parts.length !== 1) malformed('is not detached: it carries its content');
+  const digests = ((fields.digestAlgorithms as asn1js.AsnType[] | undefined) ?? []).map((a) => {
+    const oid = a instanceof asn1js.Sequence ? a.valueBlock.value[0] : undefined;
+    return oid instanceof asn1js.ObjectIdentifier ? oid.getValue() : '';
+  });
+  if (!digests.includes(OID_SHA256)) malformed('does not list SHA-256 among its digest algorithms');
 }
 
 function remember(entry: CachedPrefix): void {

@@ -61,6 +61,12 @@ export interface MintFaults {
   wrappedKey?: string;
   /** Encrypt this text instead of the payload JSON. */
   plaintext?: string;
+  /** Name this content type in encapContentInfo instead of id-data (the signed attribute still says id-data). */
+  eContentType?: string;
+  /** Attach the signed content (eContent) instead of leaving the signature detached. */
+  attachContent?: boolean;
+  /** List these digest algorithms in SignedData instead of SHA-256. */
+  digestAlgorithms?: string[];
 }
 
 /** What to put in a token; only the amount is required. */
@@ -302,8 +308,13 @@ export function createTokenMinter(keys: MintKeys): (input: MintTokenInput) => Ap
     const certificates = [...(omit.has('leaf') ? [] : [leaf]), ...(omit.has('intermediate') ? [] : [intermediate])];
     const signedData = new pkijs.SignedData({
       version: 1,
-      digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: OID_SHA256, algorithmParams: new asn1js.Null() })],
-      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID_DATA }),
+      digestAlgorithms: (faults.digestAlgorithms ?? [OID_SHA256]).map(
+        (algorithmId) => new pkijs.AlgorithmIdentifier({ algorithmId, algorithmParams: new asn1js.Null() }),
+      ),
+      encapContentInfo: new pkijs.EncapsulatedContentInfo({
+        eContentType: faults.eContentType ?? OID_DATA,
+        ...(faults.attachContent ? { eContent: new asn1js.OctetString({ valueHex: new Uint8Array(signed) }) } : {}),
+      }),
       certificates,
       signerInfos: [signerInfo],
     });
