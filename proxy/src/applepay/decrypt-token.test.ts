@@ -188,6 +188,7 @@ describe('tokens from the fake Apple', () => {
     ["the leaf lacks Apple's OID", { signer: 'leafWithoutOid' }, 'leaf_oid_missing'],
     ["the intermediate lacks Apple's OID", { signer: 'intermediateWithoutOid' }, 'intermediate_oid_missing'],
     ['a stranger signed the leaf', { signer: 'leafFromStranger' }, 'leaf_not_issued_by_intermediate'],
+    ['the intermediate is not a CA', { signer: 'intermediateNotCa' }, 'chain_constraints_invalid'],
     ['signingTime is absent', { omitSigningTime: true }, 'signing_time_missing'],
     ['the digest algorithm is not SHA-256', { declareSha384: true }, 'signature_algorithm_unsupported'],
     ['the signature value is wrong', { corruptSignature: true }, 'signature_invalid'],

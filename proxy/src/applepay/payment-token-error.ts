@@ -24,6 +24,8 @@ export const PAYMENT_TOKEN_ERROR_CODES = [
   'leaf_not_issued_by_intermediate',
   /** The intermediate was not issued by the configured root (name or signature). */
   'intermediate_not_issued_by_root',
+  /** The intermediate is not a certificate authority (basicConstraints), or the signing certificate is one. */
+  'chain_constraints_invalid',
   /** A certificate of the chain was not valid at the token's `signingTime`. */
   'certificate_not_valid_at_signing_time',
   /** The signed attributes carry no `signingTime`. */

@@ -87,6 +87,10 @@ export function createTokenSignatureVerifier(rootCaPem?: string): TokenSignature
     if (!intermediate.cert.issuer.isEqual(root.cert.subject) || !intermediate.x509.verify(root.publicKey)) {
       fail('intermediate_not_issued_by_root', 'The intermediate certificate was not issued by the trusted root.');
     }
+    // Defence in depth: only a CA may issue the signing certificate, and the signing certificate issues nothing.
+    if (!intermediate.x509.ca || leaf.x509.ca) {
+      fail('chain_constraints_invalid', 'The certificate chain breaks its basic constraints.');
+    }
     if (!leaf.x509.verify(intermediate.publicKey)) {
       fail('leaf_not_issued_by_intermediate', 'The signing certificate was not issued by the intermediate.');
     }

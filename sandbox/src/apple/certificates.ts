@@ -65,8 +65,9 @@ export interface TokenSigner {
  * `leafWithoutOid`: the leaf lacks 1.2.840.113635.100.6.29. `intermediateWithoutOid`: the intermediate lacks
  * 1.2.840.113635.100.6.2.14. `leafFromStranger`: the leaf names the real intermediate as issuer but was signed
  * by another key. `strangerChain`: a complete chain under another root of the same name (a forgery).
+ * `intermediateNotCa`: the intermediate carries Apple's OID and the root signed it, but it is not a CA (basicConstraints).
  */
-export type FaultySigner = 'leafWithoutOid' | 'intermediateWithoutOid' | 'leafFromStranger' | 'strangerChain';
+export type FaultySigner = 'leafWithoutOid' | 'intermediateWithoutOid' | 'intermediateNotCa' | 'leafFromStranger' | 'strangerChain';
 
 function pem(label: string, der: ArrayBuffer): string {
   const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
@@ -225,6 +226,14 @@ export async function generateFakeAppleCertificates(merchantId: string): Promise
   const intermediateWithoutOid = await issue({
     subject: INTERMEDIATE_NAME, keys: ec(5), issuer: root, signingAlgorithm: SHA384_ECDSA, extensions: caExtensions(false),
   });
+  const intermediateNotCa = await issue({
+    subject: INTERMEDIATE_NAME, keys: ec(5), issuer: root, signingAlgorithm: SHA384_ECDSA,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      intermediateOid,
+    ],
+  });
   const strangerIntermediate = await issue({
     subject: INTERMEDIATE_NAME, keys: ec(6), issuer: strangerRoot, signingAlgorithm: SHA384_ECDSA, extensions: caExtensions(true),
   });
@@ -235,6 +244,7 @@ export async function generateFakeAppleCertificates(merchantId: string): Promise
     faulty: {
       leafWithoutOid: { leaf: await leafUnder(intermediate, ec(7), false), intermediate },
       intermediateWithoutOid: { leaf: await leafUnder(intermediateWithoutOid, ec(8)), intermediate: intermediateWithoutOid },
+      intermediateNotCa: { leaf: await leafUnder(intermediateNotCa, ec(8)), intermediate: intermediateNotCa },
       // The certificate names the real intermediate as its issuer, but a stranger's key signed it.
       leafFromStranger: {
         leaf: await leafUnder({ ...intermediate, privateKey: ec(9).privateKey }, ec(7)),
