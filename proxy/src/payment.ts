@@ -21,6 +21,8 @@ export const STATUS_ATTEMPTS = 3;
 export const STATUS_POLL_INTERVAL_MS = 1_000;
 /** The in-flight lock outlives any payment's budget, in case an instance dies holding it. */
 export const INVOICE_LOCK_TTL_MS = 60_000;
+/** Errors after which this attempt left nothing open at the bank (refused before cryptopay, or proven uncharged). */
+const NOTHING_OPEN_CODES: ReadonlySet<string> = new Set(['token_invalid', 'token_expired', 'amount_mismatch', 'bank_unavailable']);
 /** Longest an invoice stays marked as possibly charged (beyond the 3-D Secure window). */
 export const MAX_OPEN_MARK_MS = 24 * 60 * 60_000;
 /** How long the bank's 3-D Secure step may take before the callback is refused. */
@@ -157,8 +159,9 @@ export async function takePayment(
     keepOpenMark = result.status !== 'declined';
     return result;
   } catch (err) {
-    // Nothing was charged by this attempt unless the outcome is unknown.
-    keepOpenMark = err instanceof ProxyError && err.code === 'outcome_unknown';
+    // The mark goes only when the bank's word or our own refusal before any bank call says nothing is open: an
+    // unknown outcome, an earlier attempt still open (payment_in_progress) or a store failure keep it.
+    keepOpenMark = !(err instanceof ProxyError && NOTHING_OPEN_CODES.has(err.code));
     throw err;
   } finally {
     if (!keepOpenMark) await store.release(openKey);
