@@ -2,13 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createFakeApple } from '@epay-applepay/sandbox';
 import { ConfigError, loadConfig } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
-const cert = join(dir, 'c.pem');
-const key = join(dir, 'k.pem');
-writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+const apple = await createFakeApple();
+const files = await apple.writeFiles(dir);
+const cert = files.processingCert;
+const key = files.processingKey;
 
 const base = {
   PUBLIC_URL: 'https://pay.shop.kz',
@@ -19,8 +20,8 @@ const base = {
   APPLE_MERCHANT_ID: 'merchant.kz.shop',
   APPLE_DISPLAY_NAME: 'Shop',
   APPLE_PAY_DOMAINS: 'shop.kz, WWW.shop.kz',
-  APPLE_IDENTITY_CERT: cert,
-  APPLE_IDENTITY_KEY: key,
+  APPLE_IDENTITY_CERT: files.identityCert,
+  APPLE_IDENTITY_KEY: files.identityKey,
   APPLE_PROCESSING_CERT: cert,
   APPLE_PROCESSING_KEY: key,
 };
@@ -76,6 +77,34 @@ describe('loadConfig', () => {
     });
     expect(p).toHaveLength(10);
     expect(p.join('\n')).not.toContain('short-secret');
+  });
+
+  it('checks at start that each key belongs to its certificate and that the files are what they claim', () => {
+    const garbage = join(dir, 'garbage.pem');
+    writeFileSync(garbage, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const p = problems({
+      ...base,
+      APPLE_IDENTITY_KEY: files.processingKey, // another key
+      APPLE_PROCESSING_CERT: `${files.identityCert},${files.processingRsaCert}`, // no merchant-id extension; the RSA pair's key below
+      APPLE_PROCESSING_KEY: `${files.identityKey},${files.processingKey}`,
+      APPLE_ROOT_CA: garbage,
+    });
+    expect(p).toEqual([
+      'APPLE_IDENTITY_CERT and APPLE_IDENTITY_KEY: not a certificate and its own private key',
+      expect.stringMatching(/^APPLE_PROCESSING_CERT \(pair 1\): /),
+      'APPLE_PROCESSING_CERT and APPLE_PROCESSING_KEY (pair 2): not a certificate and its own private key',
+      'APPLE_ROOT_CA: not an X.509 certificate',
+    ]);
+    expect(p.join('\n')).not.toMatch(/PRIVATE KEY|MII/);
+    // The sandbox's own files pass, both pairs, with its root.
+    expect(() =>
+      loadConfig({
+        ...base,
+        APPLE_PROCESSING_CERT: `${files.processingCert},${files.processingRsaCert}`,
+        APPLE_PROCESSING_KEY: `${files.processingKey},${files.processingRsaKey}`,
+        APPLE_ROOT_CA: files.rootCa,
+      }),
+    ).not.toThrow();
   });
 
   it('passthrough mode needs no processing certificate', () => {

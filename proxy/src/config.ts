@@ -1,5 +1,8 @@
 /** @module loadConfig: every setting of the proxy, validated once at start, every problem named in one error. */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createPaymentTokenDecryptor } from './applepay/decrypt-token.js';
+import { getTokenSignatureVerifier } from './applepay/token-signature.js';
 
 /** Halyk ePay's production hosts (spec Part 1). */
 export const DEFAULT_EPAY_OAUTH_URL = 'https://epay-oauth.homebank.kz/oauth2/token';
@@ -228,6 +231,31 @@ export function loadConfig(env: Env): ProxyConfig {
     }
   }
 
+  // The PEM files must be what they claim, and each key must belong to its certificate: found now, not at the first
+  // payment or merchant validation. Messages name the setting only, never key material.
+  if (identityCertPem && identityKeyPem && !pairMatches(identityCertPem, identityKeyPem)) {
+    problems.push('APPLE_IDENTITY_CERT and APPLE_IDENTITY_KEY: not a certificate and its own private key');
+  }
+  processing.forEach((pair, i) => {
+    if (!pair.certPem || !pair.keyPem) return;
+    if (!pairMatches(pair.certPem, pair.keyPem)) {
+      problems.push(`APPLE_PROCESSING_CERT and APPLE_PROCESSING_KEY (pair ${i + 1}): not a certificate and its own private key`);
+      return;
+    }
+    try {
+      createPaymentTokenDecryptor({ pairs: [pair], ...(rootCaPem ? { rootCaPem } : {}) });
+    } catch (err) {
+      problems.push(`APPLE_PROCESSING_CERT (pair ${i + 1}): ${err instanceof Error ? err.message : 'unusable'}`);
+    }
+  });
+  if (rootCaPem) {
+    try {
+      getTokenSignatureVerifier(rootCaPem);
+    } catch {
+      problems.push('APPLE_ROOT_CA: not an X.509 certificate');
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -251,4 +279,13 @@ export function loadConfig(env: Env): ProxyConfig {
     trustProxy: trustRaw === 'true' || trustRaw === '1',
     redisUrl,
   };
+}
+
+/** True when `certPem` parses as X.509 and `keyPem` is its private key. */
+function pairMatches(certPem: string, keyPem: string): boolean {
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
 }
