@@ -239,7 +239,12 @@ button.white-outline{border:1px solid}
             if (attempt.settled) return;
             if (!r.ok || !sheet.completeMerchantValidation(r.merchantSession)) {
               sheet.abort();
-              end('epay-error', r.ok ? { code: 'session_refused', message: 'Apple Pay refused the merchant session' } : r);
+              end(
+                'epay-error',
+                r.ok
+                  ? { code: 'session_refused', message: 'Apple Pay refused the merchant session' }
+                  : { code: r.code, message: r.message, ...(r.proxyCode ? { proxyCode: r.proxyCode } : {}) },
+              );
             }
           },
           paymentAuthorized: async ({ token, billingContact, shippingContact }) => {

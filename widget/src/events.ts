@@ -60,6 +60,8 @@ export type EpayOwnErrorCode = 'invalid_order' | 'network_error' | 'proxy_error'
 export interface EpayErrorDetail {
   code: EpayOwnErrorCode | (string & {});
   message: string;
+  /** With `session_refused`: the code the proxy refused the merchant validation with, when it gave one. */
+  proxyCode?: string;
 }
 
 /** Every event of the element with its `detail` type. */

@@ -14,6 +14,8 @@ export interface ProxyFailure {
   ok: false;
   code: string;
   message: string;
+  /** The proxy's own code, when the element reports the failure under its own (`session_refused`). */
+  proxyCode?: string;
 }
 
 /** The answer of `POST {proxy}/applepay/session`. */
@@ -50,7 +52,10 @@ export async function requestMerchantSession(
   const answer = await post(proxy, '/applepay/session', body, options);
   if (!Array.isArray(answer)) return answer;
   const [status, json] = answer;
-  return status < 300 && json ? { ok: true, merchantSession: json } : failure(status, json, status < 300 ? 'proxy_error' : 'session_refused');
+  if (status < 300) return json ? { ok: true, merchantSession: json } : failure(status, json, 'proxy_error');
+  // A refused merchant validation is `session_refused` (interface.md); the proxy's reason travels as `proxyCode`.
+  const refused = failure(status, json, 'session_refused');
+  return refused.code == 'session_refused' ? refused : { ...refused, code: 'session_refused', proxyCode: refused.code };
 }
 
 /**

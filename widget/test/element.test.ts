@@ -343,11 +343,13 @@ describe('epay-error', () => {
     assertSettled('epay-error');
   });
 
-  it('a merchant validation the proxy refuses with a code: abort, that code, no payment call', async () => {
+  it('a merchant validation the proxy refuses with a code: abort, session_refused with the proxy’s code, no payment call', async () => {
     setup({}, { session: proxyError(403, 'origin_not_allowed') });
     await mountButton();
     const session = await clickThroughValidation();
-    equal(detail('epay-error')?.code, 'origin_not_allowed');
+    equal(detail('epay-error')?.code, 'session_refused');
+    equal(detail('epay-error')?.proxyCode, 'origin_not_allowed');
+    deepEqual(Object.keys(detail('epay-error') ?? {}).sort(), ['code', 'message', 'proxyCode']);
     deepEqual(session.calls, ['begin', 'abort']);
     equal(proxy.requests.length, 1);
     assertSettled('epay-error');

@@ -35,21 +35,23 @@ describe('proxy client', () => {
   });
 
   it('maps merchant-validation failures', async () => {
-    const cases: [any, string][] = [
-      [proxyError(403, 'origin_not_allowed'), 'origin_not_allowed'],
-      [proxyError(400, 'order_expired'), 'order_expired'],
-      [proxyError(502, 'apple_unavailable'), 'apple_unavailable'],
-      [text(403, '<html>Forbidden</html>'), 'session_refused'],
-      [text(500, ''), 'session_refused'],
-      [text(200, '<html>hello</html>'), 'proxy_error'],
-      [text(200, 'null', 'application/json'), 'proxy_error'],
-      ['network-error', 'network_error'],
+    // A refusal is session_refused (interface.md), with the proxy's own code beside it when it gave one.
+    const cases: [any, string, string | undefined][] = [
+      [proxyError(403, 'origin_not_allowed'), 'session_refused', 'origin_not_allowed'],
+      [proxyError(400, 'order_expired'), 'session_refused', 'order_expired'],
+      [proxyError(502, 'apple_unavailable'), 'session_refused', 'apple_unavailable'],
+      [text(403, '<html>Forbidden</html>'), 'session_refused', undefined],
+      [text(500, ''), 'session_refused', undefined],
+      [text(200, '<html>hello</html>'), 'proxy_error', undefined],
+      [text(200, 'null', 'application/json'), 'proxy_error', undefined],
+      ['network-error', 'network_error', undefined],
     ];
-    for (const [reply, code] of cases) {
+    for (const [reply, code, proxyCode] of cases) {
       proxy?.uninstall();
       proxy = installFakeProxy({ session: reply });
       const r = await requestMerchantSession('/pay', { validationURL: VALIDATION_URL, order: 'tok' });
       equal(r.ok ? 'ok' : r.code, code, String(reply));
+      equal(r.ok ? undefined : r.proxyCode, proxyCode, String(reply));
     }
   });
 
@@ -99,10 +101,8 @@ describe('proxy client', () => {
 
   it('gives up after its timeout, aborting the request, also when the body stalls', async () => {
     proxy = installFakeProxy({ payments: 'hang' });
-    const started = Date.now();
     const r = await authorizePayment('/pay', { order: 'tok', payment: {} }, { timeoutMs: 120 });
     equal(r.ok ? 'ok' : r.code, 'timeout');
-    ok(Date.now() - started < 1000, 'answered soon after the timeout');
     ok(proxy.requests[0]!.aborted, 'the request was aborted');
 
     // Headers arrive in time, the body never does.
