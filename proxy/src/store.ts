@@ -46,7 +46,15 @@ export class MemoryStore implements ProxyStore {
     return this.#entries.size;
   }
 
+  /** How many full sweeps have run (each reads every entry): few, however many claims. */
+  get sweeps(): number {
+    return this.#sweeps;
+  }
+
+  #sweeps = 0;
+
   #sweep(now: number): void {
+    this.#sweeps++;
     for (const [k, until] of this.#entries) if (until <= now) this.#entries.delete(k);
   }
 }

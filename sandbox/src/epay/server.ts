@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createFakeEpayApp } from './app.js';
+import { loadSandboxKeyPair } from './rsa-keys.js';
 import type { FakeEpay, FakeEpayOptions } from './types.js';
 
 /** Loopback by default: the sandbox holds no secrets worth protecting, but it should not face a network. */
@@ -42,6 +43,9 @@ export async function startFakeEpay(options: FakeEpayOptions = {}): Promise<Fake
     setLatency(ms) {
       if (!Number.isFinite(ms) || ms < 0) throw new RangeError('latency must be a non-negative number');
       state.latencyMs = ms;
+    },
+    async rotateKey(privateKeyPem) {
+      state.keys = await loadSandboxKeyPair(privateKeyPem);
     },
     flushNotifications: () => state.flushNotifications(),
     close() {

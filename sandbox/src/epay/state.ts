@@ -42,7 +42,8 @@ export interface FakeEpayState {
   /** The public base URL, once a server listens; the 3-D Secure `action` is built from it. */
   baseUrl: string | undefined;
   latencyMs: number;
-  readonly keys: SandboxKeyPair;
+  /** The bank's RSA key pair; replaced by `rotateKey`. */
+  keys: SandboxKeyPair;
   readonly tokens: TokenStore;
   readonly ledger: Ledger & { toJSON(): unknown };
   readonly threeDs: ThreeDsStore;

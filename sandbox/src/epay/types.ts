@@ -134,6 +134,11 @@ export interface FakeEpay {
   calls: BankCall[];
   notifications: Notification[];
   setLatency(ms: number): void;
+  /**
+   * Replaces the bank's RSA key (as the bank does when it rotates `public.rsa`): cryptograms under the old key are
+   * refused from then on. Takes a PEM private key.
+   */
+  rotateKey(privateKeyPem: string): Promise<void>;
   /** Resolves once every notification produced so far has been delivered, has failed, or was skipped. */
   flushNotifications(): Promise<void>;
   /** Stops listening, cuts open connections and wakes any slow answer. */

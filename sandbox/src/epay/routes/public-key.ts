@@ -12,8 +12,8 @@ import type { FakeEpayState } from '../state.js';
  * ```
  */
 export function publicKeyRoute(state: FakeEpayState) {
-  const text = formatPublicKey(state.keys.publicKey, state.config.publicKeyFormat);
+  // Formatted per request: the key can be rotated while the bank runs.
   return bankCall(state, { latency: true, faultable: false }, async (c) =>
-    c.body(text, 200, { 'content-type': 'application/octet-stream' }),
+    c.body(formatPublicKey(state.keys.publicKey, state.config.publicKeyFormat), 200, { 'content-type': 'application/octet-stream' }),
   );
 }
