@@ -75,7 +75,7 @@ describe('loadConfig', () => {
       APPLE_PROCESSING_KEY: `${key},${key}`,
       APPLE_ROOT_CA: join(dir, 'missing.pem'),
     });
-    expect(p).toHaveLength(10);
+    expect(p).toHaveLength(9);
     expect(p.join('\n')).not.toContain('short-secret');
   });
 
@@ -105,6 +105,14 @@ describe('loadConfig', () => {
         APPLE_ROOT_CA: files.rootCa,
       }),
     ).not.toThrow();
+  });
+
+  it('warns about, but takes, an order secret shorter than 32 characters', () => {
+    const c = loadConfig({ ...base, ORDER_SIGNING_SECRET: 'short-secret' });
+    expect(c.orderSigningSecret).toBe('short-secret');
+    expect(c.warnings).toEqual([expect.stringMatching(/^ORDER_SIGNING_SECRET is shorter than 32 characters/)]);
+    expect(c.warnings.join()).not.toContain('short-secret');
+    expect(loadConfig(base).warnings).toEqual([]);
   });
 
   it('passthrough mode needs no processing certificate', () => {

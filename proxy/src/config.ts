@@ -10,7 +10,10 @@ export const DEFAULT_EPAY_API_URL = 'https://epay-api.homebank.kz';
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_APPLE_TOKEN_MAX_AGE_S = 300;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60;
-/** HS256 wants a key of at least 256 bits; a shorter shared secret is refused at start. */
+/**
+ * HS256 wants a key of at least 256 bits. A shorter shared secret still works (interface.md sets no length, and a
+ * merchant's backend may already use one), so it is a warning at start, not a refusal.
+ */
 export const MIN_ORDER_SECRET_LENGTH = 32;
 
 export type TokenMode = 'decrypt' | 'passthrough';
@@ -57,6 +60,8 @@ export interface ProxyConfig {
   rateLimitPerMinute: number;
   /** Take the client address from `X-Forwarded-For` (behind a reverse proxy that sets it). */
   trustProxy: boolean;
+  /** Settings that work but should be changed; the start command prints them. */
+  warnings: string[];
   /**
    * `redis://` or `rediss://` URL of the Redis that several instances share for the invoice lock and the replay
    * guard; undefined = in memory (one instance). May hold a password: never log it.
@@ -150,8 +155,9 @@ export function loadConfig(env: Env): ProxyConfig {
   const tokenMode: TokenMode = modeRaw === 'passthrough' ? 'passthrough' : 'decrypt';
 
   const orderSigningSecret = required('ORDER_SIGNING_SECRET');
+  const warnings: string[] = [];
   if (orderSigningSecret && orderSigningSecret.length < MIN_ORDER_SECRET_LENGTH) {
-    problems.push(`ORDER_SIGNING_SECRET must be at least ${MIN_ORDER_SECRET_LENGTH} characters`);
+    warnings.push(`ORDER_SIGNING_SECRET is shorter than ${MIN_ORDER_SECRET_LENGTH} characters: use a longer random secret`);
   }
 
   const merchantId = required('APPLE_MERCHANT_ID');
@@ -277,6 +283,7 @@ export function loadConfig(env: Env): ProxyConfig {
     allowedOrigins,
     rateLimitPerMinute,
     trustProxy: trustRaw === 'true' || trustRaw === '1',
+    warnings,
     redisUrl,
   };
 }

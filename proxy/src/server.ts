@@ -18,6 +18,10 @@ try {
   throw err;
 }
 
+for (const warning of config.warnings) {
+  process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'warn', msg: warning })}\n`);
+}
+
 // Several instances behind a load balancer share one Redis for the invoice lock and the replay guard.
 const app = createProxyApp(config, config.redisUrl === undefined ? {} : { store: new RedisStore({ url: config.redisUrl }) });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {

@@ -117,7 +117,7 @@ describe('the README: sandbox CLI, the proxy start command, one curl', () => {
 
 describe('the start command', () => {
   it('refuses to start on bad settings, naming every one, and echoes no secret', async () => {
-    const p = run('proxy', ['src/server.ts'], { ...BASE_ENV, EPAY_CLIENT_SECRET: 'top-secret-value', ORDER_SIGNING_SECRET: 'short' });
+    const p = run('proxy', ['src/server.ts'], { ...BASE_ENV, EPAY_CLIENT_SECRET: 'top-secret-value', PUBLIC_URL: 'ftp://x' });
     expect(await p.exited).toBe(78);
     const out = p.output();
     for (const name of ['PUBLIC_URL', 'EPAY_CLIENT_ID', 'EPAY_TERMINAL_ID', 'ORDER_SIGNING_SECRET', 'APPLE_MERCHANT_ID', 'APPLE_PAY_DOMAINS']) {
