@@ -14,6 +14,8 @@ import { ms, startBenchStack } from './stack.js';
 /** interface.md: `/applepay/payments` answers within 25 s whatever the bank does. */
 const ANSWER_BUDGET_MS = 25_000;
 const RSS_SAMPLE_MS = 3_000;
+/** Largest RSS growth allowed over the run's second half: a leak grows steadily, a warmed-up heap does not. */
+const RSS_SECOND_HALF_GROWTH = 1.25;
 
 const { values } = parseArgs({
   options: {
@@ -80,6 +82,10 @@ async function main(): Promise<number> {
     const kinds: Record<string, number> = {};
     for (const c of stack.bank.calls) if (c.fault) kinds[c.fault] = (kinds[c.fault] ?? 0) + 1;
     const half = samples.find((x) => x.done >= COUNT / 2)?.rss ?? rssStart;
+    // Flat memory: the second half of the run, on a warmed-up heap, may not grow the proxy by more than a quarter.
+    if (rssEnd > half * RSS_SECOND_HALF_GROWTH) {
+      problems.push(`proxy RSS grew from ${half} MiB at half-way to ${rssEnd} MiB at the end (more than ${Math.round((RSS_SECOND_HALF_GROWTH - 1) * 100)}%)`);
+    }
     const p = percentiles(results.map((r) => r.ms));
     log('');
     log(`payments      ${COUNT} in ${(elapsed / 1000).toFixed(1)} s at ${CONCURRENCY} concurrent (${(COUNT / (elapsed / 1000)).toFixed(1)}/s)`);
