@@ -8,8 +8,8 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { formEcho } from './scripts/form-echo-middleware.mjs';
 import { webkitLauncher } from './scripts/webkit-launcher.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ENGINES = ['chromium', 'webkit'];
 
 const chosen = (process.env.WIDGET_BROWSERS ?? ENGINES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
@@ -24,15 +24,7 @@ const launchers = {
       launchOptions: {
         executablePath: CHROMIUM,
         headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
+        args: [...CHROMIUM_ARGS],
       },
     }),
   webkit: () => webkitLauncher(),

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildIfNeeded } from '../scripts/build-if-needed.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 
 /** Issue 7's budget for the classic script, in bytes of gzip (kB = 1000 bytes, as Vite and scripts/size.mjs count). */
 export const CLASSIC_GZIP_BUDGET_BYTES = 8000;
@@ -19,17 +20,6 @@ export const CLASSIC_GZIP_BUDGET_BYTES = 8000;
 const RUNS = Number(process.env.BENCH_PAINT_RUNS ?? 9);
 /** Longest wait for one page to show the button. */
 const PAINT_TIMEOUT_MS = 10_000;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Headless and quiet: no network of its own, no first-run work competing with the page. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLASSIC = join(root, 'dist/epay-applepay-button.iife.js');
@@ -113,7 +103,7 @@ async function timeToPaint() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run node scripts/setup.mjs --browsers`);
   const { chromium } = await import('playwright-core');
   const server = await serve();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS], headless: true });
   const url = `http://127.0.0.1:${server.address().port}/`;
   const fromStart = [];
   const fromLoaded = [];

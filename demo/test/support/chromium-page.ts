@@ -3,20 +3,11 @@
  * browser). Clicks and typing go through the DevTools protocol's input events: trusted, with user activation.
  */
 import { chromium, type Browser, type BrowserContext, type ElementHandle, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../scripts/chromium.mjs';
 import { screenshotPath } from './artifacts.js';
 import { locateExpression, readText, waitForState, type MatchState } from './locate.js';
 import { STEP_TIMEOUT_MS, type EngineBrowser, type PageDriver, type PageOptions, type Selector, type WaitState } from './page-driver.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HEADLESS_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const DEFAULT_VIEWPORT = { width: 1200, height: 860 };
 /** Resource types whose bodies the page's own code or navigation received (not scripts, styles or images). */
 const RECORDED_TYPES = new Set(['document', 'fetch', 'xhr']);
@@ -97,7 +88,7 @@ class ChromiumPage implements PageDriver {
  * await browser.close();
  */
 export async function launchChromium(): Promise<EngineBrowser> {
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: HEADLESS_FLAGS });
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
   return {
     engine: 'chromium',
     version: `Chromium ${browser.version()}`,
