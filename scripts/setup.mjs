@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * @module Makes a fresh checkout runnable: installs the workspace's packages when they are missing or
- * stale, and (with --browsers) the Debian browsers the browser tests drive. Nothing here downloads a
- * browser build of its own: Chromium (and WebKitGTK) come from the system's package manager.
+ * stale, and (with --browsers) the Debian packages the tests need: Chromium, WebKitGTK's WebDriver and a virtual
+ * display, and redis-server. Nothing here downloads a browser build of its own: they come from the system's package
+ * manager.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -38,8 +39,8 @@ if (!existsSync(marker) || mtime(join(root, 'pnpm-lock.yaml')) > mtime(marker)) 
   run('pnpm', ['install', '--frozen-lockfile']);
 }
 
-// 2. Browsers, from Debian's packages.
-const BROWSERS = [
+// 2. What the tests need from Debian's packages: the browsers, their display, and Redis.
+const SYSTEM_PACKAGES = [
   { bin: '/usr/bin/chromium', pkgs: ['chromium'] },
   // WebKitGTK (Safari's engine) for the widget's second run: its WebDriver brings MiniBrowser, and
   // it needs a display, a virtual one here (xauth for running it by hand with xvfb-run).
@@ -51,7 +52,7 @@ const BROWSERS = [
 ];
 
 if (args.has('--browsers')) {
-  const missing = BROWSERS.filter((b) => !existsSync(b.bin));
+  const missing = SYSTEM_PACKAGES.filter((b) => !existsSync(b.bin));
   if (missing.length > 0) {
     const pkgs = missing.flatMap((b) => b.pkgs);
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
