@@ -1,6 +1,5 @@
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFakeApple, type FakeApple, type MintTokenInput } from '@epay-applepay/sandbox';
@@ -26,14 +25,18 @@ const processoutRsa = JSON.parse(fixture('processout-token-rsa.json')).paymentDa
 const SECOND = 1000;
 const DAY = 24 * 3600 * SECOND;
 
-async function codeOf(promise: Promise<unknown>, secrets: string[] = []): Promise<PaymentTokenErrorCode> {
-  const err = await promise.then(
+/** Every code a test of this file has seen thrown (checked against the full list at the end). */
+const seenCodes = new Set<string>();
+
+async function codeOf(promise: Promise<unknown> | (() => unknown), secrets: string[] = []): Promise<PaymentTokenErrorCode> {
+  const err = await (typeof promise === 'function' ? Promise.resolve().then(promise) : promise).then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(PaymentTokenError);
   const message = (err as PaymentTokenError).message;
   for (const secret of secrets) expect(message).not.toContain(secret);
+  seenCodes.add((err as PaymentTokenError).code);
   return (err as PaymentTokenError).code;
 }
 
@@ -293,6 +296,8 @@ describe('tokens from the fake Apple', () => {
       try {
         fn();
       } catch (e) {
+        expect(e).toBeInstanceOf(PaymentTokenError);
+        seenCodes.add((e as PaymentTokenError).code);
         return (e as PaymentTokenError).code;
       }
       return 'built';
@@ -305,10 +310,8 @@ describe('tokens from the fake Apple', () => {
     expect(codeOfSync(() => createPaymentTokenDecryptor({ pairs: [apple.processing], rootCaPem: 'not a pem' }))).toBe('root_ca_invalid');
   });
 
-  it('has a test above for every error code', () => {
-    // Keeps this file honest when a code is added: each one must appear in a test of this file.
-    const source = readFileSync(new URL(import.meta.url), 'utf8');
-    for (const code of PAYMENT_TOKEN_ERROR_CODES) expect(source.split(`'${code}'`).length - 1, code).toBeGreaterThan(0);
-    expect(asn1js).toBeTruthy();
+  it('has seen every error code thrown by a test above', () => {
+    // Keeps this file honest when a code is added: each one must actually be produced by some test.
+    expect(PAYMENT_TOKEN_ERROR_CODES.filter((code) => !seenCodes.has(code))).toEqual([]);
   });
 });
