@@ -143,14 +143,22 @@ describe('CORS', () => {
     expect(r.headers.get('access-control-allow-methods')).toBeNull();
   });
 
-  it('a POST from another origin is refused (403 origin_not_allowed) before the bank is called', async () => {
-    const o = await order();
-    const calls = s.bank.calls.length;
-    const r = await app().request('/applepay/payments', json({ order: o, payment: payment(s.apple, { pan: PAN }) }, { origin: 'https://evil.example' }));
+  it('a POST from another origin gets no allow header, so that page cannot read the answer', async () => {
+    const r = await app().request('/applepay/payments', json({ order: await order(), payment: payment(s.apple, { pan: PAN }) }, { origin: 'https://evil.example' }));
+    expect(r.headers.get('access-control-allow-origin')).toBeNull();
+    expect(r.headers.get('vary')).toMatch(/origin/i);
+  });
+
+  it('a merchant session for a page outside APPLE_PAY_DOMAINS is refused (403 origin_not_allowed), nothing sent to Apple', async () => {
+    const before = s.gateway.sessions.length;
+    const r = await app().request(
+      '/applepay/session',
+      json({ validationURL: s.gateway.validationUrl, order: await order() }, { origin: 'https://evil.example' }),
+    );
     expect(r.status).toBe(403);
     expect(await r.json()).toEqual({ status: 'error', error: { code: 'origin_not_allowed', message: expect.any(String) } });
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
-    expect(s.bank.calls.length).toBe(calls);
+    expect(s.gateway.sessions.length).toBe(before);
   });
 
   it('answers to an allowed origin carry the exact allow header, errors included (the page must read the code)', async () => {

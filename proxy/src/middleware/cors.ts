@@ -1,9 +1,9 @@
 /**
  * @module CORS for `/applepay/*`: an allowed origin is echoed exactly (never `*`), on the preflight and on the
- * answer; other origins get no allow header, and their POSTs are refused before anything is done.
+ * answer; other origins get no allow header, so their pages cannot read the answer (interface.md). Which pages may
+ * open a merchant session is the session route's check (APPLE_PAY_DOMAINS), not this one's.
  */
 import type { MiddlewareHandler } from 'hono';
-import { ProxyError } from '../errors.js';
 
 /** Browsers may cache a preflight this long. */
 export const PREFLIGHT_MAX_AGE_S = 600;
@@ -23,9 +23,6 @@ export function cors(allowedOrigins: readonly string[]): MiddlewareHandler {
       }
       return c.body(null, 204, headers);
     }
-    // A browser page on another origin: refuse before any work (the browser would hide the answer anyway,
-    // but a payment must not run for it). Requests without Origin (servers, curl) pass on to the route.
-    if (origin !== undefined && !ok) throw new ProxyError('origin_not_allowed', 'This origin may not call the proxy');
     c.header('vary', 'Origin', { append: true });
     if (ok) c.header('access-control-allow-origin', origin);
     await next();
