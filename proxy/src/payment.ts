@@ -47,10 +47,10 @@ export interface ThreeDsContext {
   failureBackLink?: string;
 }
 
-/** Verifies and decrypts `paymentData` (decrypt mode) or only verifies its signature (passthrough mode). */
+/** Verifies and decrypts `paymentData` (decrypt mode), or checks its shape (passthrough mode: the bank decrypts). */
 export interface TokenOpener {
   decrypt(paymentData: unknown): Promise<DecryptedCard & { transactionAmount: number; currencyCode: string }>;
-  verify(paymentData: unknown): Promise<void>;
+  checkShape(paymentData: unknown): Promise<void>;
 }
 
 export interface PaymentDeps {
@@ -120,7 +120,7 @@ export async function takePayment(
       }
       decrypted = d;
     } else {
-      await deps.tokens.verify(payment.token.paymentData);
+      await deps.tokens.checkShape(payment.token.paymentData);
     }
     // Apple's transactionId is unique per token: a token is accepted once within its max age. The key is the
     // canonical (lower-case) hex of the signed bytes, so another spelling of the same id is the same token.

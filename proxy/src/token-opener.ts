@@ -1,7 +1,13 @@
-/** @module Opens Apple Pay tokens for the payment path: decrypt mode verifies and decrypts, passthrough mode verifies. */
+/**
+ * @module Opens Apple Pay tokens for the payment path. Decrypt mode verifies Apple's signature and decrypts.
+ * Passthrough mode checks the token's shape only: the token is encrypted for the bank, which holds the processing key
+ * and verifies and decrypts it (as a PSP does for a merchant that passes tokens through); a forged or replayed token
+ * cannot be read or charged there.
+ */
 import type { ProxyConfig } from './config.js';
 import { ProxyError } from './errors.js';
-import { createPaymentTokenDecryptor, PaymentTokenError, verifyPaymentTokenSignature } from './applepay/decrypt-token.js';
+import { createPaymentTokenDecryptor, PaymentTokenError } from './applepay/decrypt-token.js';
+import { decodePaymentData } from './applepay/payment-data.js';
 import type { TokenOpener } from './payment.js';
 
 function toProxyError(err: unknown): never {
@@ -25,8 +31,12 @@ export function createTokenOpener(config: ProxyConfig): TokenOpener {
       if (!decryptor) throw new Error('decrypt mode is not configured');
       return decryptor.decrypt(paymentData).catch(toProxyError);
     },
-    async verify(paymentData) {
-      await verifyPaymentTokenSignature(paymentData, { maxAgeMs, ...(rootCaPem ? { rootCaPem } : {}) }).catch(toProxyError);
+    async checkShape(paymentData) {
+      try {
+        decodePaymentData(paymentData);
+      } catch (err) {
+        toProxyError(err);
+      }
     },
   };
 }

@@ -269,7 +269,7 @@ describe('paid', () => {
     expect(charges[0]!.id).toBe(r.json.payment.id);
   });
 
-  it('passthrough mode → 200 paid', async () => {
+  it('passthrough mode → 200 paid; a token not shaped like Apple’s → 400 token_invalid, the bank not called', async () => {
     const pt = await startStack({ mode: 'passthrough' });
     try {
       const o = await order({ amount: 990 });
@@ -277,6 +277,14 @@ describe('paid', () => {
       seen.push(r.text);
       expect([r.status, r.json.status]).toEqual([200, 'paid']);
       expect(pt.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+
+      const bad = payment(pt.apple, { amount: 990 });
+      const o2 = await order({ amount: 990 });
+      for (const paymentData of [{ ...bad.token.paymentData, version: 'EC_v2' }, { ...bad.token.paymentData, data: 'not base64!' }, {}]) {
+        const r2 = await post(`${pt.url}/applepay/payments`, { order: o2, payment: { ...bad, token: { ...bad.token, paymentData } } });
+        expect([r2.status, r2.json.error.code]).toEqual([400, 'token_invalid']);
+      }
+      expect(pt.bank.calls.filter((c) => c.invoiceId === invoiceOf(o2))).toHaveLength(0);
     } finally {
       await pt.close();
     }
