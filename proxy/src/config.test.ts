@@ -128,13 +128,13 @@ describe('loadConfig', () => {
       APPLE_PROCESSING_CERT: `${cert}, ${cert}`,
       APPLE_PROCESSING_KEY: `${key},${key}`,
       ALLOWED_ORIGINS: 'http://localhost:5173,https://shop.kz',
-      APPLE_VALIDATION_HOSTS: '127.0.0.1:8443,apple-pay-gateway.apple.com',
+      APPLE_VALIDATION_HOSTS: '127.0.0.1:8443,apple-pay-gateway.apple.com,[::1]:8443',
       PUBLIC_URL: 'http://127.0.0.1:8787/',
       TRUST_PROXY: 'true',
     });
     expect(c.apple.processing).toHaveLength(2);
     expect(c.allowedOrigins).toEqual(['http://localhost:5173', 'https://shop.kz']);
-    expect(c.apple.validationHosts).toEqual(['127.0.0.1:8443', 'apple-pay-gateway.apple.com']);
+    expect(c.apple.validationHosts).toEqual(['127.0.0.1:8443', 'apple-pay-gateway.apple.com', '[::1]:8443']);
     expect(c.publicUrl).toBe('http://127.0.0.1:8787');
     expect(c.trustProxy).toBe(true);
   });

@@ -188,11 +188,11 @@ export function loadConfig(env: Env): ProxyConfig {
   if (hostsRaw !== undefined) {
     validationHosts = hostsRaw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
     for (const h of validationHosts) {
-      const m = /^(.+?)(?::(\d{1,5}))?$/.exec(h);
+      const m = /^(\[[0-9a-f:.]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(h);
       const host = m?.[1] ?? '';
       const port = m?.[2] === undefined ? 443 : Number(m[2]);
-      const ipv4 = /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host);
-      if (!(HOST_RE.test(host) || ipv4) || port < 1 || port > 65535) {
+      const ipLiteral = /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) || /^\[[0-9a-f:.]+\]$/.test(host);
+      if (!(HOST_RE.test(host) || ipLiteral) || port < 1 || port > 65535) {
         problems.push(`APPLE_VALIDATION_HOSTS: '${h}' is not host or host:port`);
       }
     }
