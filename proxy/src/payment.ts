@@ -13,7 +13,7 @@ import type { Sealer } from './seal.js';
 import type { ProxyStore } from './store.js';
 
 /** Whole budget of one payment: the answer must reach the element before Apple's 30 s (interface.md: 25 s). */
-export const PAYMENT_BUDGET_MS = 24_000;
+export const PAYMENT_BUDGET_MS = 24_000; // + RELEASE_WAIT_MS: under interface.md's 25 s
 /** Kept back from `cryptopay`'s own timeout so the status call can still settle within the budget. */
 export const SETTLE_RESERVE_MS = 8_000;
 /** Status calls made at most to settle one payment, and the pause between them. */
@@ -21,6 +21,15 @@ export const STATUS_ATTEMPTS = 3;
 export const STATUS_POLL_INTERVAL_MS = 1_000;
 /** The in-flight lock outlives any payment's budget, in case an instance dies holding it. */
 export const INVOICE_LOCK_TTL_MS = 60_000;
+/**
+ * After an unknown outcome, how long a retry of the order is answered only from the bank's "paid" (else 409): a late
+ * payment shows up at the bank within this, and "not found" or an older failure before it proves nothing.
+ */
+export const SETTLING_WINDOW_MS = 2 * 60_000;
+/** Longest the answer waits for the store to release its keys. */
+export const RELEASE_WAIT_MS = 500;
+/** In `staleFailures`: no failed record may be taken as this attempt's outcome. */
+const ANY_FAILURE = '*';
 /** Errors after which this attempt left nothing open at the bank (refused before cryptopay, or proven uncharged). */
 const NOTHING_OPEN_CODES: ReadonlySet<string> = new Set(['token_invalid', 'token_expired', 'amount_mismatch', 'bank_unavailable']);
 /** Longest an invoice stays marked as possibly charged (beyond the 3-D Secure window). */
@@ -103,13 +112,16 @@ export async function takePayment(
   const openKey = `open:${order.invoiceId}`;
   const openTtl = Math.min(MAX_OPEN_MARK_MS, Math.max(0, order.exp * 1000 - Date.now())) + THREE_DS_CONTEXT_TTL_MS;
   let keepOpenMark = false;
+  /** Failed transactions of earlier attempts: a status answer naming one of them says nothing about this attempt. */
+  const staleFailures = new Set<string>();
   try {
     if (!(await store.claim(openKey, openTtl))) {
       const earlier = await earlierAttempt(deps, order, scope, deadline, trace);
-      if (earlier) {
+      if ('answer' in earlier) {
         keepOpenMark = true;
-        return earlier;
+        return earlier.answer;
       }
+      staleFailures.add(earlier.failedId);
     }
     let decrypted: DecryptedCard | undefined;
     if (config.epay.tokenMode === 'decrypt') {
@@ -152,20 +164,28 @@ export async function takePayment(
     let outcome = await send();
     if (isCryptogramRejection(outcome) && (await epay.refreshPublicKey(deadline))) {
       // The bank could not read the cryptogram and its key has changed: nothing was charged, so sending once
-      // more under the new key is safe. Any other refusal is final.
+      // more under the new key is safe. Any other refusal is final. Should the second send need the status call,
+      // a failed record may be the first send's, so none is taken as this one's outcome.
+      staleFailures.add(ANY_FAILURE);
       outcome = await send();
     }
-    const result = await answer(deps, order, scope, outcome, deadline, trace);
+    const result = await answer(deps, order, scope, outcome, deadline, trace, staleFailures);
     keepOpenMark = result.status !== 'declined';
     return result;
   } catch (err) {
     // The mark goes only when the bank's word or our own refusal before any bank call says nothing is open: an
     // unknown outcome, an earlier attempt still open (payment_in_progress) or a store failure keep it.
     keepOpenMark = !(err instanceof ProxyError && NOTHING_OPEN_CODES.has(err.code));
+    if (err instanceof ProxyError && err.code === 'outcome_unknown') {
+      // The payment may still land at the bank: for a while, only the bank's "paid" answers a retry of this order.
+      await store.claim(`settling:${order.invoiceId}`, SETTLING_WINDOW_MS).catch(() => false);
+    }
     throw err;
   } finally {
-    if (!keepOpenMark) await store.release(openKey);
-    await store.release(lock);
+    // Bounded, so a stalled shared store cannot push the answer past its budget; a release never throws, and the
+    // keys expire by themselves.
+    const releases = Promise.all([keepOpenMark ? undefined : store.release(openKey), store.release(lock)]);
+    await Promise.race([releases, sleep(RELEASE_WAIT_MS)]);
   }
 }
 
@@ -179,17 +199,19 @@ async function earlierAttempt(
   scope: TokenScope,
   deadline: number,
   trace: PaymentTrace,
-): Promise<PaymentAnswer | undefined> {
+): Promise<{ answer: PaymentAnswer } | { failedId: string }> {
   const s = await deps.epay.status(scope, deadline);
   if (s.kind === 'found' && (s.statusName === 'AUTH' || s.statusName === 'CHARGE')) {
     trace.outcome = 'paid';
     trace.reason = 'paid by an earlier attempt';
-    return paidAnswer(order, s.id, s.reference);
+    return { answer: paidAnswer(order, s.id, s.reference) };
   }
-  // Declined earlier, or the bank holds nothing for it: this attempt may go on (the bank refuses a reused invoice
-  // that it did charge, so even a lagging status cannot lead to a second charge).
-  if (s.kind === 'not_found' || (s.kind === 'found' && (s.statusName === 'FAILED' || s.statusName === 'REJECT'))) {
-    return undefined;
+  // Declined earlier, or the bank holds nothing for it: this attempt may go on, unless an earlier attempt's outcome
+  // was unknown a short while ago (its payment may still be on its way: "not found" or an older failure proves
+  // nothing yet). The bank also refuses a reused invoice it charged, a second guard against a second charge.
+  const settled = s.kind === 'not_found' || (s.kind === 'found' && (s.statusName === 'FAILED' || s.statusName === 'REJECT'));
+  if (settled && (await deps.store.claim(`settling:${order.invoiceId}`, 1))) {
+    return { failedId: s.kind === 'found' ? s.id : '' };
   }
   trace.outcome = 'payment_in_progress';
   throw new ProxyError('payment_in_progress', 'An earlier payment of this order is still open at the bank');
@@ -206,6 +228,7 @@ async function answer(
   outcome: CryptopayOutcome,
   deadline: number,
   trace: PaymentTrace,
+  staleFailures: ReadonlySet<string>,
 ): Promise<PaymentAnswer> {
   switch (outcome.kind) {
     case 'paid':
@@ -241,7 +264,7 @@ async function answer(
     case 'unknown': {
       trace.reason = outcome.kind === 'not_final' ? `not final: ${outcome.bankCode}` : outcome.reason;
       if (outcome.kind === 'not_final') trace.bankCode = outcome.bankCode;
-      return settle(deps, order, scope, deadline, outcome.kind === 'unknown' && outcome.bankError, trace);
+      return settle(deps, order, scope, deadline, outcome.kind === 'unknown' && outcome.bankError, trace, staleFailures);
     }
   }
 }
@@ -254,6 +277,7 @@ async function settle(
   deadline: number,
   bankError: boolean,
   trace: PaymentTrace,
+  staleFailures: ReadonlySet<string>,
 ): Promise<PaymentAnswer> {
   let notFound = 0;
   for (let attempt = 0; attempt < STATUS_ATTEMPTS; attempt++) {
@@ -267,7 +291,8 @@ async function settle(
         trace.outcome = 'paid';
         return paidAnswer(order, s.id, s.reference);
       }
-      if (s.statusName === 'FAILED' || s.statusName === 'REJECT') {
+      const stale = staleFailures.has(ANY_FAILURE) || staleFailures.has(s.id);
+      if ((s.statusName === 'FAILED' || s.statusName === 'REJECT') && !stale) {
         const code = /^\d+$/.test(s.reasonCode) ? Number(s.reasonCode) : undefined;
         trace.outcome = 'declined';
         trace.bankCode = code;

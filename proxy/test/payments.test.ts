@@ -357,6 +357,45 @@ describe('3-D Secure', () => {
     expect(s.bank.calls.filter((c) => c.path === '/payment/confirm' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
   });
 
+  it('a timeout after an earlier declined attempt is unknown, not that old decline; a retry then waits (409)', async () => {
+    // Attempt A: 3-D Secure, declined by the customer: the bank records a FAILED transaction for the order.
+    const o = await order({ amount: 500, failureBackLink: 'https://shop.example/fail' });
+    const a = await pay({ order: o, payment: payment(s.apple, { amount: 500, pan: '4400430100000011' }) });
+    expect(a.json.status).toBe('3ds');
+    const back = await passwordPage(a.json.form, false);
+    expect((await postForm(back.action, back.fields)).status).toBe(303);
+    // Attempt B: the connection drops and the bank shows only A's failure: that says nothing about B.
+    const b = await pay({ order: o, payment: payment(s.apple, { amount: 500, pan: '4400430100000074' }) });
+    expect([b.status, b.json.error.code]).toEqual([504, 'outcome_unknown']);
+    // Attempt C, right after: B may still land at the bank, so no third cryptopay.
+    const c = await pay({ order: o, payment: payment(s.apple, { amount: 500, pan: PAN }) });
+    expect([c.status, c.json.error.code]).toEqual([409, 'payment_in_progress']);
+    expect(s.bank.calls.filter((x) => x.path === '/payment/cryptopay' && x.invoiceId === invoiceOf(o))).toHaveLength(2);
+  });
+
+  it('when no bank token can be had for the confirmation, a page offers to send the bank’s result again', async () => {
+    const t = await startStack();
+    try {
+      const o = await order({ amount: 100.11, failureBackLink: 'https://shop.example/fail' });
+      const r = await post(`${t.url}/applepay/payments`, { order: o, payment: payment(t.apple, { amount: 100.11 }) });
+      const page = await postForm(r.json.form.action, r.json.form.fields);
+      const [pw] = forms(page.text);
+      const done = await postForm(new URL(pw!.action, r.json.form.action).href, { ...pw!.fields, code: THREE_DS_CODE, decision: 'confirm' });
+      const [back] = forms(done.text);
+      await t.bank.close();
+      for (let i = 0; i < 2; i++) {
+        const cb = await postForm(back!.action, back!.fields);
+        expect(cb.status).toBe(503);
+        expect(cb.headers.get('content-security-policy')).toContain("form-action 'self'");
+        const [again] = forms(cb.text);
+        expect(again!.action).toBe('');
+        expect(again!.fields).toEqual(back!.fields);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
   it('declined at the password page → 303 to failureBackLink with invoiceId, code and message', async () => {
     const { o, form } = await start3ds({ failureBackLink: 'https://shop.example/fail?x=1' });
     const back = await passwordPage(form, false);

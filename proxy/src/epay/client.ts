@@ -72,8 +72,10 @@ export type StatusOutcome =
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** The status call's `resultCode` for a found transaction. */
+/** The status call's `resultCode` for a found transaction, and for none (the sandbox's; the bank publishes none). */
 export const STATUS_OK = '100';
+export const STATUS_NOT_FOUND = '102';
+const NOT_FOUND_MESSAGE = /not\s*found|не\s*найден/i;
 
 /** Codes after which the payment is not final and only the status call may tell (spec Part 2). */
 export const NOT_FINAL_CODES: ReadonlySet<number> = new Set([454, 459]);
@@ -282,10 +284,17 @@ export function createEpayClient(opts: EpayClientOptions) {
         message: str(tx.reason ?? tx.reasonMessage ?? json.resultMessage),
       };
     }
-    // The bank answered for this invoice and holds no transaction: a result code other than success and no
-    // transaction. (A refused token or a malformed request is not that: those come as 4xx other than 404.)
+    // The bank holds no transaction for this invoice only when it says so: the "not found" result code, or a 404 or
+    // a message naming it. Any other error answer (a refused token, an internal error) tells nothing.
     const resultCode = str(json.resultCode);
-    if ((res.status === 200 || res.status === 404) && resultCode !== '' && resultCode !== STATUS_OK) return { kind: 'not_found' };
+    const message = str(json.resultMessage ?? json.message);
+    if (
+      (res.status === 200 || res.status === 404) &&
+      resultCode !== STATUS_OK &&
+      (resultCode === STATUS_NOT_FOUND || res.status === 404 || NOT_FOUND_MESSAGE.test(message))
+    ) {
+      return { kind: 'not_found' };
+    }
     return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
   }
 

@@ -8,7 +8,7 @@ import type { TokenScope } from '../epay/client.js';
 import type { ConfirmResult } from '../epay/confirm-result.js';
 import { type PaymentDeps, THREE_DS_CONTEXT_TTL_MS, type ThreeDsContext } from '../payment.js';
 import { SealError } from '../seal.js';
-import { htmlPage } from './html.js';
+import { htmlPage, retryPage } from './html.js';
 
 /** Budget of the confirmation: the customer is waiting on a blank page. */
 export const CONFIRM_BUDGET_MS = 20_000;
@@ -77,25 +77,31 @@ export function threeDsRoutes(deps: PaymentDeps) {
     const claimKey = `3ds:${ctx.id}`;
     if (!(await deps.store.claim(claimKey, THREE_DS_CONTEXT_TTL_MS))) {
       // Confirmed already (a double submit or a replay): never confirm twice, tell what the bank holds.
-      return respond(c, ctx, await fromStatus(deps, scope, deadline, 'outcome_unknown'));
+      return respond(c, ctx, await fromStatus(deps, scope, deadline));
     }
 
     const token = await deps.epay.getToken(scope, deadline);
     if (!token.ok) {
-      // Nothing reached the bank: let the customer (or the bank's form) try the callback again.
+      // Nothing reached the bank and the payment still waits for this confirmation: the customer can send the bank's
+      // result again from here (sending them to the failure page would leave the order waiting for nobody).
       await deps.store.release(claimKey);
-      c.get('log').reason = token.reason;
-      return respond(c, ctx, { ok: false, code: 'bank_unavailable', message: 'The bank could not be reached; nothing was charged' });
+      const log = c.get('log');
+      log.reason = token.reason;
+      log.outcome = 'bank_unavailable';
+      return retryPage(c, 'The bank could not be reached', 'Your payment is not finished and nothing was charged yet. Try again in a moment.', {
+        PaRes: paRes,
+        MD: md,
+      });
     }
     const confirmed: ConfirmResult = await deps.epay.confirm({ id: ctx.id, paRes, md }, token.token, deadline);
     if (confirmed.kind === 'success') return respond(c, ctx, { ok: true, reference: confirmed.reference });
     if (confirmed.kind === 'failure' && !confirmed.refused) {
       return respond(c, ctx, { ok: false, code: confirmed.code || 'declined', message: confirmed.message || 'Declined by the bank' });
     }
-    // No readable answer, or the bank refused the request itself: the status call tells what happened.
+    // No readable answer, or the bank refused the request itself (which a repeat of a good confirmation also gets):
+    // the status call tells what happened, and without it the outcome is unknown.
     c.get('log').reason = confirmed.kind === 'unknown' ? confirmed.reason : `confirm refused: ${confirmed.code}`;
-    const fallback = confirmed.kind === 'failure' ? confirmed.code : 'outcome_unknown';
-    return respond(c, ctx, await fromStatus(deps, scope, deadline, fallback));
+    return respond(c, ctx, await fromStatus(deps, scope, deadline));
   });
 }
 
@@ -107,7 +113,7 @@ export const CALLBACK_STATUS_INTERVAL_MS = 1_000;
  * What the bank holds for the payment. A payment still waiting (3D, NEW: another request may be confirming it right
  * now) is asked again; it is never reported as failed on that ground.
  */
-async function fromStatus(deps: PaymentDeps, scope: TokenScope, deadline: number, fallbackCode: string): Promise<Result> {
+async function fromStatus(deps: PaymentDeps, scope: TokenScope, deadline: number): Promise<Result> {
   for (let attempt = 0; attempt < CALLBACK_STATUS_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       if (deadline - Date.now() < CALLBACK_STATUS_INTERVAL_MS * 2) break;
@@ -119,10 +125,7 @@ async function fromStatus(deps: PaymentDeps, scope: TokenScope, deadline: number
       if (s.statusName === 'FAILED' || s.statusName === 'REJECT') {
         return { ok: false, code: s.reasonCode || 'declined', message: s.message || 'Declined by the bank' };
       }
-      fallbackCode = 'outcome_unknown'; // still waiting: whatever the confirmation said, the outcome is open
     }
   }
-  return fallbackCode === 'outcome_unknown'
-    ? { ok: false, code: 'outcome_unknown', message: 'The bank did not confirm the outcome; the shop will check the order' }
-    : { ok: false, code: fallbackCode, message: 'The payment could not be confirmed' };
+  return { ok: false, code: 'outcome_unknown', message: 'The bank did not confirm the outcome; the shop will check the order' };
 }
