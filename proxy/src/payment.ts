@@ -185,7 +185,9 @@ export async function takePayment(
     // Bounded, so a stalled shared store cannot push the answer past its budget; a release never throws, and the
     // keys expire by themselves.
     const releases = Promise.all([keepOpenMark ? undefined : store.release(openKey), store.release(lock)]);
-    await Promise.race([releases, sleep(RELEASE_WAIT_MS)]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([releases, new Promise<void>((r) => (timer = setTimeout(r, RELEASE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 }
 
