@@ -7,7 +7,7 @@
  * Run: `pnpm bench critical` from the root, or `cd proxy && npx tsx bench/critical-path.ts [--json out.json]`.
  */
 import type { BankCall } from '@epay-applepay/sandbox';
-import { order, payment, post, SHOP_ORIGIN, startStack, type Stack } from '../test/harness.js';
+import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack } from '../test/harness.js';
 import { isMain, median, report, type BenchRow } from './measure.js';
 
 /** What issue 7 injects per bank call. */
@@ -28,9 +28,6 @@ interface Run {
   sequential: number;
 }
 
-function invoiceOf(token: string): string {
-  return (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { invoiceId: string }).invoiceId;
-}
 
 /** Calls within half a latency of the first of a group were sent together; the next group waited for an answer. */
 function sequentialSteps(calls: BankCall[], latencyMs: number): number {

@@ -6,10 +6,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_EPAY, startFakeEpay } from '@epay-applepay/sandbox';
 import { createEpayClient } from '../src/epay/client.js';
-import { bankPrivateKey, order, payment, post, SHOP_ORIGIN, startStack, type Stack } from './harness.js';
+import { bankPrivateKey, invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack } from './harness.js';
 
 const PAN = '4400430100000001';
-const invoiceOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).invoiceId;
 
 describe('expires_in as a string', () => {
   let s: Stack;

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { closeProxyApp, createProxyApp, MAX_BODY_BYTES } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ERROR_STATUS } from '../src/errors.js';
-import { order, payment, post, SHOP_ORIGIN, startStack, type Stack } from './harness.js';
+import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack } from './harness.js';
 
 const RATE = 3;
 const PAN = '4400430100000001';
@@ -25,9 +25,6 @@ function app(env: Record<string, string> = {}) {
   return a;
 }
 
-function invoiceOf(token: string): string {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).invoiceId;
-}
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
   method: 'POST',

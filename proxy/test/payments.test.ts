@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_EPAY, THREE_DS_CODE, THREE_DS_FAILED } from '@epay-applepay/sandbox';
-import { forms, order, payment, post, postForm, startStack, type Stack } from './harness.js';
+import { forms, invoiceOf, order, payment, post, postForm, type Stack, startStack } from './harness.js';
 
 const PAN = '4400430100000001';
 const CRYPTOGRAM = 'AMwBRjPWDnAgAA7Rls7mAoABFA==';
@@ -17,9 +17,6 @@ async function pay(body: unknown, headers?: Record<string, string>) {
   return r;
 }
 
-function invoiceOf(token: string): string {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).invoiceId;
-}
 
 beforeAll(async () => {
   s = await startStack({ bank: { slowMs: 4_000 } });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeProxyApp, createProxyApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { RedisStore } from '../src/redis-store.js';
-import { forms, order, payment, post, postForm, startStack, type Stack } from './harness.js';
+import { forms, invoiceOf, order, payment, post, postForm, type Stack, startStack } from './harness.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { THREE_DS_CODE } from '@epay-applepay/sandbox';
 
@@ -16,9 +16,6 @@ let redis: RedisServer;
 let a: Stack;
 let b: ReturnType<typeof createProxyApp>;
 
-function invoiceOf(token: string): string {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).invoiceId;
-}
 
 /** Instance A is served over HTTP by the harness; instance B is a second app on the same settings. */
 const payA = (body: unknown) => post(`${a.url}/applepay/payments`, body);

@@ -3,7 +3,7 @@
  * after the customer authorizes only `cryptopay` is left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { order, payment, post, SHOP_ORIGIN, startStack, type Stack } from './harness.js';
+import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack } from './harness.js';
 
 let s: Stack;
 beforeAll(async () => {
@@ -13,9 +13,6 @@ afterAll(async () => {
   await s?.close();
 });
 
-function invoiceOf(token: string): string {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).invoiceId;
-}
 
 const session = (body: unknown, origin: string | null = SHOP_ORIGIN) =>
   post(`${s.url}/applepay/session`, body, origin === null ? {} : { origin });
