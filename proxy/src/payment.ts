@@ -3,13 +3,17 @@
  * typed error. Money safety lives here: one payment per invoice at a time, a `cryptopay` without a clear answer is
  * settled by the status call and never retried blind.
  */
+import { createHash } from 'node:crypto';
 import type { ProxyConfig } from './config.js';
 import { ProxyError } from './errors.js';
 import type { EpayClient, CryptopayOutcome, TokenScope } from './epay/client.js';
 import { encryptCryptogram } from './epay/cryptogram.js';
 import { buildCryptopayRequest, type ApplePayPayment, type DecryptedCard } from './epay/cryptopay-request.js';
+import { isFinalDecline } from './epay/final-declines.js';
+import { isPaid, isUnpaid } from './epay/status-names.js';
 import { CURRENCIES, toMinorUnits, type Order } from './order.js';
 import type { Sealer } from './seal.js';
+import { ANY_FAILURE, settle, type Settlement } from './settle.js';
 import type { ProxyStore } from './store.js';
 
 /** Whole budget of one payment: the answer must reach the element before Apple's 30 s (interface.md: 25 s). */
@@ -28,8 +32,6 @@ export const INVOICE_LOCK_TTL_MS = 60_000;
 export const SETTLING_WINDOW_MS = 2 * 60_000;
 /** Longest the answer waits for the store to release its keys. */
 export const RELEASE_WAIT_MS = 500;
-/** In `staleFailures`: no failed record may be taken as this attempt's outcome. */
-const ANY_FAILURE = '*';
 /** Errors after which this attempt left nothing open at the bank (refused before cryptopay, or proven uncharged). */
 const NOTHING_OPEN_CODES: ReadonlySet<string> = new Set(['token_invalid', 'token_expired', 'amount_mismatch', 'bank_unavailable']);
 /** Longest an invoice stays marked as possibly charged (beyond the 3-D Secure window). */
@@ -54,7 +56,22 @@ export interface ThreeDsContext {
   currency: string;
   backLink?: string;
   failureBackLink?: string;
+  /** {@link mdDigest} of the bank's `MD`: a callback post with another `MD` is refused before the bank is called. */
+  mdHash?: string;
 }
+/**
+ * The digest of a 3-D Secure `MD` that the sealed context carries, so a post with another payment's `MD` is refused
+ * before the bank is called (a fixed size, whatever the bank's `MD`).
+ *
+ * @example
+ * ```ts
+ * const ctx = { ...context, mdHash: mdDigest(bankAnswer.md) };
+ * ```
+ */
+export function mdDigest(md: string): string {
+  return createHash('sha256').update(md).digest('base64url');
+}
+
 
 /** Verifies and decrypts `paymentData` (decrypt mode), or checks its shape (passthrough mode: the bank decrypts). */
 export interface TokenOpener {
@@ -77,11 +94,9 @@ export interface PaymentTrace {
   reason?: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** A bank answer that says the cryptogram could not be read: the bank may have rotated its key. */
 function isCryptogramRejection(o: CryptopayOutcome): boolean {
-  return o.kind === 'declined' && /cryptogram|криптограмм|decrypt/i.test(o.message);
+  return o.kind === 'refused' && /cryptogram|криптограмм|decrypt/i.test(o.message);
 }
 
 function declined(bankCode: number | undefined, message: string): PaymentAnswer {
@@ -203,7 +218,7 @@ async function earlierAttempt(
   trace: PaymentTrace,
 ): Promise<{ answer: PaymentAnswer } | { failedId: string }> {
   const s = await deps.epay.status(scope, deadline);
-  if (s.kind === 'found' && (s.statusName === 'AUTH' || s.statusName === 'CHARGE')) {
+  if (s.kind === 'found' && isPaid(s.statusName)) {
     trace.outcome = 'paid';
     trace.reason = 'paid by an earlier attempt';
     return { answer: paidAnswer(order, s.id, s.reference) };
@@ -211,7 +226,7 @@ async function earlierAttempt(
   // Declined earlier, or the bank holds nothing for it: this attempt may go on, unless an earlier attempt's outcome
   // was unknown a short while ago (its payment may still be on its way: "not found" or an older failure proves
   // nothing yet). The bank also refuses a reused invoice it charged, a second guard against a second charge.
-  const settled = s.kind === 'not_found' || (s.kind === 'found' && (s.statusName === 'FAILED' || s.statusName === 'REJECT'));
+  const settled = s.kind === 'not_found' || (s.kind === 'found' && isUnpaid(s.statusName));
   if (settled && (await deps.store.claim(`settling:${order.invoiceId}`, 1))) {
     return { failedId: s.kind === 'found' ? s.id : '' };
   }
@@ -238,7 +253,13 @@ async function answer(
       return paidAnswer(order, outcome.id, outcome.reference);
     case '3ds': {
       trace.outcome = '3ds';
-      const ctx: ThreeDsContext = { id: outcome.id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency };
+      const ctx: ThreeDsContext = {
+        id: outcome.id,
+        invoiceId: order.invoiceId,
+        amount: order.amount,
+        currency: order.currency,
+        mdHash: mdDigest(outcome.md),
+      };
       if (order.backLink) ctx.backLink = order.backLink;
       if (order.failureBackLink) ctx.failureBackLink = order.failureBackLink;
       const sealed = deps.sealer.seal(ctx, THREE_DS_CONTEXT_TTL_MS);
@@ -250,10 +271,20 @@ async function answer(
         },
       };
     }
-    case 'declined':
-      trace.outcome = 'declined';
+    case 'refused': {
+      // A refusal is a decline only on the bank's proof: the status call shows the payment unpaid or the invoice not
+      // found (the bank answered, so nothing is on its way). Should the status call be unable to tell, a known final
+      // card decline is one; any other code may have charged (477 "operation already exists").
       trace.bankCode = outcome.bankCode;
-      return declined(outcome.bankCode, outcome.message);
+      trace.reason = `refused: ${outcome.bankCode ?? 'no code'}`;
+      const s = await settle(deps.epay, scope, deadline, { ...SETTLE_POLL, notFoundProofs: 1, staleFailures });
+      if (s.kind === 'paid') return paidFromStatus(order, s, trace);
+      if (s.kind === 'unpaid' || s.kind === 'not_found' || (!s.open && isFinalDecline(outcome.bankCode))) {
+        trace.outcome = 'declined';
+        return declined(outcome.bankCode, outcome.message);
+      }
+      return unknownOutcome(trace, s.reason);
+    }
     case 'not_sent':
       trace.outcome = 'bank_unavailable';
       trace.reason ??= outcome.reason;
@@ -266,54 +297,38 @@ async function answer(
     case 'unknown': {
       trace.reason = outcome.kind === 'not_final' ? `not final: ${outcome.bankCode}` : outcome.reason;
       if (outcome.kind === 'not_final') trace.bankCode = outcome.bankCode;
-      return settle(deps, order, scope, deadline, outcome.kind === 'unknown' && outcome.bankError, trace, staleFailures);
-    }
-  }
-}
-
-/** Asks the status call what became of the payment; never sends `cryptopay` again. */
-async function settle(
-  deps: PaymentDeps,
-  order: Order,
-  scope: TokenScope,
-  deadline: number,
-  bankError: boolean,
-  trace: PaymentTrace,
-  staleFailures: ReadonlySet<string>,
-): Promise<PaymentAnswer> {
-  let notFound = 0;
-  for (let attempt = 0; attempt < STATUS_ATTEMPTS; attempt++) {
-    if (attempt > 0) {
-      if (deadline - Date.now() < STATUS_POLL_INTERVAL_MS * 2) break;
-      await sleep(STATUS_POLL_INTERVAL_MS);
-    }
-    const s = await deps.epay.status(scope, deadline);
-    if (s.kind === 'found') {
-      if (s.statusName === 'AUTH' || s.statusName === 'CHARGE') {
-        trace.outcome = 'paid';
-        return paidAnswer(order, s.id, s.reference);
-      }
-      const stale = staleFailures.has(ANY_FAILURE) || staleFailures.has(s.id);
-      if ((s.statusName === 'FAILED' || s.statusName === 'REJECT') && !stale) {
+      // The bank itself answered cryptopay with an error: twice in a row "not found" proves nothing was charged. After
+      // a timeout, a dropped connection, garbage or a not-final code, "not found" proves nothing (the payment may
+      // still be on its way), so those stay unknown.
+      const bankError = outcome.kind === 'unknown' && outcome.bankError;
+      const s = await settle(deps.epay, scope, deadline, { ...SETTLE_POLL, notFoundProofs: bankError ? 2 : 0, staleFailures });
+      if (s.kind === 'paid') return paidFromStatus(order, s, trace);
+      if (s.kind === 'unpaid') {
         const code = /^\d+$/.test(s.reasonCode) ? Number(s.reasonCode) : undefined;
         trace.outcome = 'declined';
         trace.bankCode = code;
         return declined(code, s.message);
       }
-      // NEW, 3D, …: not final yet; ask again while there is time.
-    } else if (s.kind === 'not_found' && bankError) {
-      // The bank itself answered cryptopay with an error, and twice in a row it holds no transaction for the
-      // invoice: nothing was charged. After a timeout, a dropped connection or garbage, "not found" proves nothing
-      // (the payment may still be on its way), so those stay unknown.
-      if (++notFound >= 2) {
+      if (s.kind === 'not_found') {
         trace.outcome = 'bank_unavailable';
         throw new ProxyError('bank_unavailable', 'The bank failed to take the payment; nothing was charged');
       }
-      continue;
+      return unknownOutcome(trace, s.reason);
     }
-    notFound = 0;
   }
+}
+
+/** How the payment path polls the status call. */
+const SETTLE_POLL = { attempts: STATUS_ATTEMPTS, intervalMs: STATUS_POLL_INTERVAL_MS } as const;
+
+function paidFromStatus(order: Order, s: Extract<Settlement, { kind: 'paid' }>, trace: PaymentTrace): PaymentAnswer {
+  trace.outcome = 'paid';
+  return paidAnswer(order, s.id, s.reference);
+}
+
+function unknownOutcome(trace: PaymentTrace, reason: string): never {
   trace.outcome = 'outcome_unknown';
+  trace.reason = trace.reason ? `${trace.reason}; ${reason}` : reason;
   throw new ProxyError(
     'outcome_unknown',
     'The bank did not confirm the outcome in time; check the order before asking the customer to pay again',

@@ -86,6 +86,22 @@ export class RedisStore implements ProxyStore {
     }
   }
 
+  async put(key: string, value: string, ttlMs: number): Promise<void> {
+    try {
+      await this.#redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+    } catch (err) {
+      throw new StoreUnavailableError('The shared store (Redis) did not answer', { cause: err });
+    }
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      return (await this.#redis.get(key)) ?? undefined;
+    } catch (err) {
+      throw new StoreUnavailableError('The shared store (Redis) did not answer', { cause: err });
+    }
+  }
+
   async close(): Promise<void> {
     try {
       await this.#redis.quit();

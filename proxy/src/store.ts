@@ -10,6 +10,10 @@ export interface ProxyStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Removes `key` (releases a lock). */
   release(key: string): Promise<void>;
+  /** Sets `key` to `value` for `ttlMs`, whether or not it was set (a finished outcome, kept to answer replays). */
+  put(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The value of a live `key` set by {@link ProxyStore.put}, or undefined. */
+  get(key: string): Promise<string | undefined>;
   close?(): Promise<void>;
 }
 
@@ -23,6 +27,7 @@ const SWEEP_AT = 10_000;
 /** A single-instance store. */
 export class MemoryStore implements ProxyStore {
   readonly #entries = new Map<string, number>();
+  readonly #values = new Map<string, string>();
   #sweepAt = SWEEP_AT;
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
@@ -39,6 +44,22 @@ export class MemoryStore implements ProxyStore {
 
   async release(key: string): Promise<void> {
     this.#entries.delete(key);
+    this.#values.delete(key);
+  }
+
+  async put(key: string, value: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    if (!this.#entries.has(key) && this.#entries.size >= this.#sweepAt) {
+      this.#sweep(now);
+      this.#sweepAt = Math.max(SWEEP_AT, this.#entries.size * 2);
+    }
+    this.#entries.set(key, now + ttlMs);
+    this.#values.set(key, value);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const until = this.#entries.get(key);
+    return until !== undefined && until > Date.now() ? this.#values.get(key) : undefined;
   }
 
   /** How many live keys are held (for tests and health). */
@@ -55,6 +76,11 @@ export class MemoryStore implements ProxyStore {
 
   #sweep(now: number): void {
     this.#sweeps++;
-    for (const [k, until] of this.#entries) if (until <= now) this.#entries.delete(k);
+    for (const [k, until] of this.#entries) {
+      if (until <= now) {
+        this.#entries.delete(k);
+        this.#values.delete(k);
+      }
+    }
   }
 }

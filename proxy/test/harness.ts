@@ -12,6 +12,7 @@ import {
   createFakeApple,
   startFakeEpay,
   SANDBOX_EPAY,
+  THREE_DS_CODE,
   type FakeApple,
   type FakeAppleGateway,
   type FakeEpay,
@@ -213,4 +214,30 @@ function decodeEntities(s: string): string {
 export async function postForm(url: string, fields: Record<string, string>) {
   const res = await fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** The sandbox's 3-D Secure amount: its minor units `11` pick the 3-D Secure scenario. */
+export const THREE_DS_AMOUNT = 100.11;
+
+/** Pays an order of {@link THREE_DS_AMOUNT}: the bank asks for 3-D Secure; returns the order and the bank's form. */
+export async function start3ds(s: Stack, claims: Partial<OrderClaims> = {}) {
+  const o = await order({ amount: THREE_DS_AMOUNT, ...claims });
+  const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: THREE_DS_AMOUNT }) });
+  if (r.status !== 200 || r.json?.status !== '3ds') throw new Error(`expected 3-D Secure, got ${r.status} ${r.text}`);
+  return { o, form: r.json.form as { action: string; fields: Record<string, string> } };
+}
+
+/** Goes through the sandbox bank's password page as a person would, up to the form it posts to the `TermUrl`. */
+export async function passwordPage(form: { action: string; fields: Record<string, string> }, approve: boolean) {
+  const page = await postForm(form.action, form.fields);
+  if (page.status !== 200) throw new Error(`password page answered ${page.status}`);
+  const [pw] = forms(page.text);
+  if (!pw) throw new Error('no form on the password page');
+  const choice = pw.buttons.find((b) => (approve ? /confirm|approve|ok/i : /decline|cancel|fail/i).test(b)) ?? '';
+  const [name, value] = choice.split('=');
+  const code: Record<string, string> = approve ? { code: THREE_DS_CODE } : {};
+  const done = await postForm(new URL(pw.action, form.action).href, { ...pw.fields, ...code, ...(name ? { [name]: value ?? '' } : {}) });
+  const [back] = forms(done.text);
+  if (!back || back.action !== form.fields.TermUrl) throw new Error('the password page did not post back to the TermUrl');
+  return back;
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_EPAY, THREE_DS_CODE, THREE_DS_FAILED } from '@epay-applepay/sandbox';
-import { forms, invoiceOf, order, payment, post, postForm, type Stack, startStack } from './harness.js';
+import { forms, invoiceOf, order, passwordPage, payment, post, postForm, type Stack, start3ds as start3dsIn, startStack } from './harness.js';
 
 const PAN = '4400430100000001';
 const CRYPTOGRAM = 'AMwBRjPWDnAgAA7Rls7mAoABFA==';
@@ -295,31 +295,12 @@ describe('paid', () => {
 });
 
 describe('3-D Secure', () => {
+  /** Starts a 3-D Secure payment and checks the answer's shape. */
   async function start3ds(claims: Record<string, string> = {}) {
-    const o = await order({ amount: 100.11, ...claims });
-    const r = await pay({ order: o, payment: payment(s.apple, { amount: 100.11 }) });
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual({
-      status: '3ds',
-      form: { action: expect.any(String), fields: { PaReq: expect.any(String), MD: expect.any(String), TermUrl: expect.any(String) } },
-    });
-    expect(r.json.form.fields.TermUrl.startsWith(`${s.url}/3ds/callback?ctx=`)).toBe(true);
-    return { o, form: r.json.form as { action: string; fields: Record<string, string> } };
-  }
-
-  /** Goes through the sandbox bank's password page as a person would, up to the form it posts to TermUrl. */
-  async function passwordPage(form: { action: string; fields: Record<string, string> }, approve: boolean) {
-    const page = await postForm(form.action, form.fields);
-    expect(page.status).toBe(200);
-    const [pw] = forms(page.text);
-    expect(pw).toBeDefined();
-    const choice = pw!.buttons.find((b) => (approve ? /confirm|approve|ok/i : /decline|cancel|fail/i).test(b)) ?? '';
-    const [name, value] = choice.split('=');
-    const code: Record<string, string> = approve ? { code: THREE_DS_CODE } : {};
-    const done = await postForm(new URL(pw!.action, form.action).href, { ...pw!.fields, ...code, ...(name ? { [name]: value ?? '' } : {}) });
-    const [back] = forms(done.text);
-    expect(back!.action).toBe(form.fields.TermUrl);
-    return back!;
+    const started = await start3dsIn(s, claims);
+    expect(started.form).toEqual({ action: expect.any(String), fields: { PaReq: expect.any(String), MD: expect.any(String), TermUrl: expect.any(String) } });
+    expect(started.form.fields.TermUrl!.startsWith(`${s.url}/3ds/callback?ctx=`)).toBe(true);
+    return started;
   }
 
   it('approved → 303 to backLink with invoiceId and reference; one charge', async () => {

@@ -16,6 +16,8 @@ export const SCENARIO_OUTCOME = {
   '51': 'declined',
   '87': 'declined',
   '55': 'declined', // 454 not final, the status call finds FAILED
+  '77': 'paid', // refused 477 "operation already exists" while it went through: the status call finds AUTH
+  '58': 'declined', // refused 458 (payment-system timeout), nothing recorded: the status call finds no payment
   '11': '3ds',
 } as const;
 export type Scenario = keyof typeof SCENARIO_OUTCOME;
@@ -24,7 +26,18 @@ export type Expected = (typeof SCENARIO_OUTCOME)[Scenario];
 /** Share of each scenario in a workload (they need not sum to 1). */
 export type Mix = Partial<Record<Scenario, number>>;
 
-export const DEFAULT_MIX: Mix = { '00': 0.7, '54': 0.05, '59': 0.03, '05': 0.05, '51': 0.05, '87': 0.03, '55': 0.04, '11': 0.05 };
+export const DEFAULT_MIX: Mix = {
+  '00': 0.66,
+  '54': 0.05,
+  '59': 0.03,
+  '05': 0.05,
+  '51': 0.05,
+  '87': 0.03,
+  '55': 0.04,
+  '77': 0.02,
+  '58': 0.02,
+  '11': 0.05,
+};
 
 /** A card the sandbox pays without 3-D Secure: the amount's minor units pick the scenario. */
 const PAN = '4400430100000001';

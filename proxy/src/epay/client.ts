@@ -1,6 +1,8 @@
 /**
  * @module The ePay client: a fresh token per operation, the cached public key, `cryptopay`, `payment/confirm`
  * and the status call. Every call has its own timeout and never throws: answers are classified for the caller.
+ * `cryptopay` and `payment/confirm` use a token asked for the payment's invoice and amount; the status call uses a
+ * terminal token asked for without them, as the bank's status page and every public status client do.
  */
 import type { KeyObject } from 'node:crypto';
 import type { Agent } from 'undici';
@@ -24,7 +26,7 @@ export const FETCH_RETRY_DELAY_MS = 200;
 /** Most prefetched tokens kept per instance. */
 export const MAX_PREFETCHED_TOKENS = 10_000;
 
-/** What a bank token is asked for: every operation's token names the payment's invoice and amount. */
+/** What a payment's bank token is asked for: `cryptopay` and `payment/confirm` name the invoice and amount. */
 export interface TokenScope {
   invoiceId: string;
   amount: number;
@@ -55,7 +57,12 @@ export type TokenResult = { ok: true; token: string } | { ok: false; reason: str
 export type CryptopayOutcome =
   | { kind: 'paid'; id: string; reference: string }
   | { kind: '3ds'; id: string; paReq: string; md: string; action: string }
-  | { kind: 'declined'; bankCode: number | undefined; message: string }
+  /**
+   * The bank refused the call with a code (a 4xx, or a 200 carrying a non-zero code). Not final by itself: the
+   * bank publishes no list of final codes, and a refusal such as 477 "operation already exists" is answered for a
+   * payment that went through. The status call settles it.
+   */
+  | { kind: 'refused'; bankCode: number | undefined; message: string }
   | { kind: 'not_final'; bankCode: number }
   | { kind: 'token_refused'; status: number }
   /**
@@ -72,10 +79,13 @@ export type StatusOutcome =
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** The status call's `resultCode` for a found transaction, and for none (the sandbox's; the bank publishes none). */
+/**
+ * The status call's `resultCode` for a found transaction, and for "invoice not found". Only 102 means the bank holds
+ * no payment for the invoice: 104/106/109 ("terminal …") and every other code say nothing about the payment, whatever
+ * their message, and a bare 404 may come from a gateway.
+ */
 export const STATUS_OK = '100';
 export const STATUS_NOT_FOUND = '102';
-const NOT_FOUND_MESSAGE = /not\s*found|не\s*найден/i;
 
 /** Codes after which the payment is not final and only the status call may tell (spec Part 2). */
 export const NOT_FINAL_CODES: ReadonlySet<number> = new Set([454, 459]);
@@ -119,17 +129,24 @@ export function createEpayClient(opts: EpayClientOptions) {
   const remaining = (deadline: number, cap: number) => Math.min(cap, deadline - Date.now());
   const scopeKey = (s: TokenScope) => `${s.invoiceId}|${s.amount}|${s.currency}`;
 
-  async function requestToken(scope: TokenScope, deadline: number): Promise<{ token: string; expiresAt: number } | string> {
-    const body = new URLSearchParams({
+  /** Asks for a token: bound to a payment's invoice and amount, or (no scope) a terminal token. */
+  async function requestToken(
+    scope: TokenScope | undefined,
+    deadline: number,
+  ): Promise<{ token: string; expiresAt: number } | string> {
+    const form: Record<string, string> = {
       grant_type: 'client_credentials',
       scope: EPAY_SCOPE,
       client_id: opts.clientId,
       client_secret: opts.clientSecret,
-      invoiceID: scope.invoiceId,
-      amount: String(scope.amount),
-      currency: scope.currency,
-      terminal: opts.terminalId,
-    }).toString();
+    };
+    if (scope) {
+      form.invoiceID = scope.invoiceId;
+      form.amount = String(scope.amount);
+      form.currency = scope.currency;
+    }
+    form.terminal = opts.terminalId;
+    const body = new URLSearchParams(form).toString();
     let last = 'no attempt';
     // A token request changes nothing at the bank: safe to retry once on a network fault or a 5xx.
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -167,6 +184,12 @@ export function createEpayClient(opts: EpayClientOptions) {
       if (t && t.expiresAt - TOKEN_EXPIRY_MARGIN_MS > Date.now()) return { ok: true, token: t.token };
     }
     const r = await requestToken(scope, deadline);
+    return typeof r === 'string' ? { ok: false, reason: r } : { ok: true, token: r.token };
+  }
+
+  /** A fresh terminal token (no invoice, no amount): the status call's, and the operations'. */
+  async function getTerminalToken(deadline: number): Promise<TokenResult> {
+    const r = await requestToken(undefined, deadline);
     return typeof r === 'string' ? { ok: false, reason: r } : { ok: true, token: r.token };
   }
 
@@ -251,9 +274,12 @@ export function createEpayClient(opts: EpayClientOptions) {
     return classifyCryptopay(res);
   }
 
-  /** The status call for an invoice (a fresh token each time). */
+  /**
+   * The status call for an invoice, with a fresh terminal token each time. `scope`'s amount and currency only check
+   * that a found transaction is this payment's.
+   */
   async function status(scope: TokenScope, deadline: number): Promise<StatusOutcome> {
-    const tok = await getToken(scope, deadline);
+    const tok = await getTerminalToken(deadline);
     if (!tok.ok) return { kind: 'no_answer', reason: tok.reason };
     const res = await bankCall(agent, `${api}/check-status/payment/transaction/${encodeURIComponent(scope.invoiceId)}`, {
       method: 'GET',
@@ -262,7 +288,11 @@ export function createEpayClient(opts: EpayClientOptions) {
     });
     if (res.kind !== 'answer') return { kind: 'no_answer', reason: res.reason };
     const json = jsonObject(res.text);
-    if (!json || res.status >= 500) return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
+    if (!json) return { kind: 'no_answer', reason: `status: HTTP ${res.status}, not JSON` };
+    // "Invoice not found" is the bank's code 102, whatever the HTTP status (it may come with 400).
+    const resultCode = str(json.resultCode);
+    if (resultCode === STATUS_NOT_FOUND) return { kind: 'not_found' };
+    if (res.status >= 500) return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
     const tx = json.transaction as Record<string, unknown> | undefined | null;
     if (tx && typeof tx === 'object' && typeof tx.statusName === 'string') {
       if (str(tx.invoiceID ?? tx.invoiceId) !== '' && str(tx.invoiceID ?? tx.invoiceId) !== scope.invoiceId) {
@@ -284,18 +314,8 @@ export function createEpayClient(opts: EpayClientOptions) {
         message: str(tx.reason ?? tx.reasonMessage ?? json.resultMessage),
       };
     }
-    // The bank holds no transaction for this invoice only when it says so: the "not found" result code, or a 404 or
-    // a message naming it. Any other error answer (a refused token, an internal error) tells nothing.
-    const resultCode = str(json.resultCode);
-    const message = str(json.resultMessage ?? json.message);
-    if (
-      (res.status === 200 || res.status === 404) &&
-      resultCode !== STATUS_OK &&
-      (resultCode === STATUS_NOT_FOUND || res.status === 404 || NOT_FOUND_MESSAGE.test(message))
-    ) {
-      return { kind: 'not_found' };
-    }
-    return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
+    // Any other answer without a transaction (a refused token, "terminal not found", an internal error) tells nothing.
+    return { kind: 'no_answer', reason: `status: HTTP ${res.status}${resultCode ? ` resultCode ${resultCode}` : ''}` };
   }
 
   /** Sends the 3-D Secure result. The answer is a redirect that is read, never followed. */
@@ -315,6 +335,7 @@ export function createEpayClient(opts: EpayClientOptions) {
 
   return {
     getToken,
+    getTerminalToken,
     prefetchToken,
     getPublicKey,
     warmPublicKey,
@@ -357,7 +378,7 @@ export function classifyCryptopay(res: HttpOutcome): CryptopayOutcome {
     if (code !== undefined && code !== 0) {
       // Some gateways answer errors with 200.
       if (NOT_FINAL_CODES.has(code)) return { kind: 'not_final', bankCode: code };
-      return { kind: 'declined', bankCode: code, message: str(json.message) };
+      return { kind: 'refused', bankCode: code, message: str(json.message) };
     }
     if (id) return { kind: 'paid', id, reference: str(json.reference) };
     return { kind: 'unknown', bankError: false, reason: `HTTP ${res.status} without a payment id` };
@@ -366,7 +387,7 @@ export function classifyCryptopay(res: HttpOutcome): CryptopayOutcome {
     const code = bankCode(json.code);
     if (code !== undefined) {
       if (NOT_FINAL_CODES.has(code)) return { kind: 'not_final', bankCode: code };
-      return { kind: 'declined', bankCode: code, message: str(json.message) };
+      return { kind: 'refused', bankCode: code, message: str(json.message) };
     }
   }
   // 502/503/504 usually come from a gateway in front of the bank: the request may still have reached it.

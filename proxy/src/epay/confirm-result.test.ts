@@ -17,6 +17,12 @@ describe('payment/confirm answers', () => {
     expect(readConfirmAnswer(answer(200, `<meta http-equiv="refresh" content="0;url=${SUCCESS}">`))).toMatchObject({ kind: 'success' });
   });
 
+  it('reads the failure code from errorCode too, as the bank\'s own SDK does', () => {
+    const url = 'https://epay.homebank.kz/payform/?invoiceID=000123456&errorCode=455&message=Wrong%20password';
+    expect(readConfirmAnswer(answer(302, '', { location: url }))).toEqual({ kind: 'failure', code: '455', message: 'Wrong password' });
+    expect(classifyPayformUrl('https://epay.homebank.kz/other?errorCode=05')).toEqual({ kind: 'failure', code: '05', message: '' });
+  });
+
   it('leaves anything else to the status call', () => {
     expect(readConfirmAnswer(answer(200, '{}')).kind).toBe('unknown');
     expect(readConfirmAnswer(answer(302)).kind).toBe('unknown');

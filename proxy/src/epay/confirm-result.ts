@@ -42,8 +42,9 @@ export function classifyPayformUrl(raw: string, base = 'https://epay.homebank.kz
   const path = u.pathname.replace(/\/+$/, '/');
   const q = u.searchParams;
   if (/\/payform\/success\.html$/i.test(path)) return { kind: 'success', reference: q.get('reference') ?? '' };
-  if (/\/payform\/(?:failure\.html)?$/i.test(path) || q.has('code')) {
-    return { kind: 'failure', code: q.get('code') ?? '', message: q.get('message') ?? '' };
+  // The bank's own SDK reads the failure's code from `errorCode`; its page names it `code`: either is read.
+  if (/\/payform\/(?:failure\.html)?$/i.test(path) || q.has('code') || q.has('errorCode')) {
+    return { kind: 'failure', code: q.get('code') ?? q.get('errorCode') ?? '', message: q.get('message') ?? '' };
   }
   return { kind: 'unknown', reason: 'result URL names no known page' };
 }

@@ -26,7 +26,7 @@ describe('buildCryptopayRequest', () => {
       amount: 1500.5, currency: 'KZT', name: 'Arman Ali', cryptogramApplePay: 'AMwBRjPWDnAgAA7Rls7mAoABFA==', eci: '7',
       invoiceId: '000123456', description: 'Books', accountId: 'u1', email: 'arman@example.kz', phone: '+77771232380',
       backLink: 'https://shop.kz/ok', failureBackLink: 'https://shop.kz/fail', postLink: 'https://shop.kz/hook',
-      paymentType: 'applePay', cardSave: false,
+      paymentType: 'applePay', cardSave: false, terminalId: TERMINAL,
     });
   });
 

@@ -123,5 +123,7 @@ export function buildCryptopayRequest(input: {
   if (order.failurePostLink !== undefined) body.failurePostLink = order.failurePostLink;
   body.paymentType = 'applePay';
   body.cardSave = false;
+  // In the cryptogram and, as the bank's own SDK sends it, in the body.
+  body.terminalId = terminalId;
   return { body, card };
 }

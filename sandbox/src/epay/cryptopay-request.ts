@@ -21,6 +21,8 @@ const OPTIONAL_TEXT_FIELDS = [
   'postLink',
   'failurePostLink',
   'eci',
+  // The bank's own SDK sends the terminal here as well as inside the cryptogram.
+  'terminalId',
 ] as const;
 const LINK_FIELDS = ['backLink', 'failureBackLink', 'postLink', 'failurePostLink'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...REQUIRED_FIELDS, ...OPTIONAL_TEXT_FIELDS]);
@@ -45,6 +47,7 @@ export interface CryptopayRequest {
   postLink: string;
   failurePostLink: string;
   eci: string;
+  terminalId: string;
 }
 
 /**
@@ -88,6 +91,7 @@ export function checkCryptopayRequest(body: unknown): { ok: true; request: Crypt
     postLink: '',
     failurePostLink: '',
     eci: '',
+    terminalId: '',
   };
   for (const key of OPTIONAL_TEXT_FIELDS) {
     const value = record[key];

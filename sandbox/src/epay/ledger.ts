@@ -4,8 +4,8 @@ import type { Charge, Ledger } from './types.js';
 /** Statuses under which money is held or taken from the customer. */
 const PAID_STATUSES: ReadonlySet<Charge['statusName']> = new Set(['AUTH', 'CHARGE']);
 
-/** Statuses that leave an invoice free to be paid again. */
-const FINAL_FAILURE_STATUSES: ReadonlySet<Charge['statusName']> = new Set(['FAILED', 'REJECT']);
+/** Statuses that leave an invoice free to be paid again: refused, declined, or failed at 3-D Secure. */
+const FINAL_FAILURE_STATUSES: ReadonlySet<Charge['statusName']> = new Set(['FAILED', 'REJECT', '3D']);
 
 /**
  * An empty ledger. `transactions` is a live array, so a test may read it at any time.
@@ -30,8 +30,8 @@ export function createLedger(): Ledger & { toJSON(): { transactions: Charge[] } 
 }
 
 /**
- * Whether an invoice already has a transaction that blocks paying it again: anything but FAILED or
- * REJECT. The bank also keys uniqueness on the last six digits of invoices longer than six digits
+ * Whether an invoice already has a transaction that blocks paying it again: anything but FAILED,
+ * REJECT or 3D. The bank also keys uniqueness on the last six digits of invoices longer than six digits
  * (spec Part 2), so `000123456` blocks `999123456`.
  *
  * @example

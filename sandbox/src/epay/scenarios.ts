@@ -8,9 +8,19 @@ export type ScenarioOutcome =
   | { kind: 'declined'; code: number; message: string }
   /** Answers a not-final code; `charged` says whether the money was actually taken. */
   | { kind: 'not_final'; code: number; message: string; charged: boolean }
+  /**
+   * Refuses with a code that is not a final decline; `charged`: the payment went through all the same (a public mock
+   * of the bank answers 477 "operation already exists" so); otherwise nothing is recorded (the status call finds no
+   * transaction).
+   */
+  | { kind: 'refused'; code: number; message: string; charged: boolean }
   | { kind: 'slow' }
   | { kind: 'garbage' }
-  | { kind: 'server_error' }
+  /**
+   * The bank's own 500 error shape. `charged`: the money was taken all the same; `terminalNotFound`: the status call
+   * of the invoice then answers 104 "Terminal not found".
+   */
+  | { kind: 'server_error'; charged?: boolean; terminalNotFound?: boolean }
   | { kind: 'dropped'; charged: boolean };
 
 /** The scenario table, keyed by two digits. Anything unlisted is `paid`. */
@@ -26,6 +36,9 @@ export const SCENARIOS: Readonly<Record<string, ScenarioOutcome>> = {
   '61': { kind: 'slow' },
   '71': { kind: 'garbage' },
   '72': { kind: 'server_error' },
+  '75': { kind: 'server_error', charged: true, terminalNotFound: true },
+  '77': { kind: 'refused', code: 477, message: 'Operation already exists', charged: true },
+  '58': { kind: 'refused', code: 458, message: 'Payment system timeout', charged: false },
   '73': { kind: 'dropped', charged: true },
   '74': { kind: 'dropped', charged: false },
 };

@@ -34,6 +34,7 @@ export interface FakeEpayConfig {
   expiresInAsString: boolean;
   tokenTtlS: number;
   deliverNotifications: boolean;
+  notFoundHttpStatus: 200 | 400;
 }
 
 /** The live state behind one sandbox bank app. */
@@ -51,6 +52,8 @@ export interface FakeEpayState {
   readonly payments: Map<string, PaymentDetails>;
   readonly calls: BankCall[];
   readonly notifications: Notification[];
+  /** Invoices whose status call answers 104 "Terminal not found" (a scenario), whatever the ledger holds. */
+  readonly terminalNotFound: Set<string>;
   /** The next injected fault, if faults are on. */
   pickFault(): FaultKind | undefined;
   /** Records a notification and, unless turned off, delivers it in the background. */
@@ -82,6 +85,7 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
     expiresInAsString: options.expiresInAsString ?? false,
     tokenTtlS: nonNegative('tokenTtlS', options.tokenTtlS ?? DEFAULT_TOKEN_TTL_S),
     deliverNotifications: options.deliverNotifications ?? true,
+    notFoundHttpStatus: options.notFoundHttpStatus ?? 200,
   };
   const pickFault = options.faults ? createFaultPicker(options.faults) : () => undefined;
   const keys = await loadSandboxKeyPair(options.privateKeyPem);
@@ -102,6 +106,7 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
     payments: new Map(),
     calls: [],
     notifications,
+    terminalNotFound: new Set(),
     pickFault,
     notify(notification) {
       if (!notification) return;

@@ -16,6 +16,8 @@ const TOKEN_FIELDS = [
   'currency',
   'terminal',
 ] as const;
+/** A payment's token names these three; a terminal token (the status call's and the operations') names none. */
+const PAYMENT_FIELDS: ReadonlySet<string> = new Set(['invoiceID', 'amount', 'currency']);
 
 /** An OAuth 2.0 error (RFC 6749 §5.2), which is what the token endpoint answers with. */
 export interface TokenRequestError {
@@ -34,7 +36,8 @@ export interface TokenCredentials {
 /**
  * Checks the token form: every one of the eight fields present once as text, no others, the grant
  * and scope exact, the credentials right (401), the invoice 6-15 digits, the amount positive decimal
- * text with at most two places, a supported currency and our terminal.
+ * text with at most two places, a supported currency and our terminal. A terminal token's form has
+ * the same fields less `invoiceID`, `amount` and `currency` (all three absent, or none).
  *
  * @example
  * ```ts
@@ -57,7 +60,8 @@ export function checkTokenRequest(
     if (typeof value !== 'string') return bad(`field ${name} must be text`);
     fields.set(name, value);
   }
-  const missing = TOKEN_FIELDS.filter((name) => !fields.has(name));
+  const terminalOnly = ![...PAYMENT_FIELDS].some((name) => fields.has(name));
+  const missing = TOKEN_FIELDS.filter((name) => !fields.has(name) && !(terminalOnly && PAYMENT_FIELDS.has(name)));
   if (missing.length > 0) return bad(`missing field(s) ${missing.join(', ')}`);
   const field = (name: (typeof TOKEN_FIELDS)[number]): string => fields.get(name) ?? '';
 
@@ -69,6 +73,10 @@ export function checkTokenRequest(
   }
   if (field('client_id') !== expected.clientId || field('client_secret') !== expected.clientSecret) {
     return { ok: false, error: { status: 401, error: 'invalid_client', description: 'client authentication failed' } };
+  }
+  if (terminalOnly) {
+    if (field('terminal') !== expected.terminalId) return bad('terminal is not this client’s terminal');
+    return { ok: true, binding: { terminal: expected.terminalId } };
   }
   const invoiceId = field('invoiceID');
   if (!isValidInvoiceId(invoiceId)) return bad('invoiceID must be 6 to 15 digits');

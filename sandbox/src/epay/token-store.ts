@@ -5,11 +5,11 @@ import { toMinorUnits } from './amount.js';
 /** Bytes of randomness in an access token (the bank's look like `DCEB8O_ZM5U7SO_T_U5EJQ`). */
 const TOKEN_BYTES = 16;
 
-/** What a token was asked for. */
+/** What a token was asked for: a payment's invoice, amount and currency, or (a terminal token) none of them. */
 export interface TokenBinding {
-  invoiceId: string;
-  amount: number;
-  currency: string;
+  invoiceId?: string;
+  amount?: number;
+  currency?: string;
   terminal: string;
 }
 
@@ -61,14 +61,15 @@ export function createTokenStore(ttlMs: number, now: () => number = Date.now): T
       if (issued.used) return { ok: false, problem: 'used' };
       if (now() >= issued.expiresAt) return { ok: false, problem: 'expired' };
       issued.used = true;
-      const { invoiceId, amount, currency, terminal } = issued;
-      return { ok: true, binding: { invoiceId, amount, currency, terminal } };
+      const { expiresAt: _expiresAt, used: _used, ...binding } = issued;
+      return { ok: true, binding };
     },
   };
 }
 
 /**
- * Whether a spent token's binding covers this operation's invoice, amount and currency.
+ * Whether a spent token's binding covers this payment operation's invoice, amount and currency (`cryptopay`,
+ * `payment/confirm`). A terminal token covers none: it serves the status call alone.
  *
  * @example
  * ```ts
@@ -79,8 +80,10 @@ export function bindingCovers(
   binding: TokenBinding,
   operation: { invoiceId: string; amount?: number; currency?: string },
 ): boolean {
-  if (binding.invoiceId !== operation.invoiceId) return false;
-  if (operation.amount !== undefined && toMinorUnits(binding.amount) !== toMinorUnits(operation.amount)) return false;
+  if (binding.invoiceId === undefined || binding.invoiceId !== operation.invoiceId) return false;
+  if (operation.amount !== undefined && (binding.amount === undefined || toMinorUnits(binding.amount) !== toMinorUnits(operation.amount))) {
+    return false;
+  }
   if (operation.currency !== undefined && binding.currency !== operation.currency) return false;
   return true;
 }

@@ -36,6 +36,8 @@ export interface FakeEpayOptions {
   privateKeyPem?: string;
   /** Default true: POST the postLink/failurePostLink notifications. They are always recorded. */
   deliverNotifications?: boolean;
+  /** The HTTP status of the status call's "invoice not found" (`resultCode` 102): 200 (default) or 400. */
+  notFoundHttpStatus?: 200 | 400;
 }
 
 /** One transaction the sandbox bank holds. Never carries the full card number. */
@@ -45,7 +47,8 @@ export interface Charge {
   amount: number;
   currency: string;
   reference: string;
-  statusName: 'AUTH' | 'CHARGE' | 'FAILED' | 'REJECT' | '3D';
+  /** NEW while waiting for 3-D Secure; `3D` when the 3-D Secure check failed. */
+  statusName: 'AUTH' | 'CHARGE' | 'FAILED' | 'REJECT' | '3D' | 'NEW';
   /** `00` when approved, the decline code otherwise, `""` while waiting for 3-D Secure. */
   reasonCode: string;
   /** Like `440043******0001`. */

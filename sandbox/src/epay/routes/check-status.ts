@@ -9,9 +9,11 @@ import { bindingCovers } from '../token-store.js';
 import type { BankCall } from '../types.js';
 
 /**
- * The status route. The token must be bound to this invoice (and to the amount and currency of the
- * transaction, when there is one). Answers 200 `resultCode "100"` with the latest transaction, or
- * 200 `resultCode "102"` when the invoice has none.
+ * The status route. The token is a terminal token (asked for without invoice and amount, as the
+ * bank's status page and every status client ask for it), or one bound to this invoice (and to the
+ * amount and currency of the transaction, when there is one). Answers 200 `resultCode "100"` with
+ * the latest transaction, or `resultCode "102"` (HTTP 200, or 400 with `notFoundHttpStatus`) when
+ * the invoice has none; an invoice of the "terminal not found" scenario gets `resultCode "104"`.
  *
  * @example
  * ```ts
@@ -31,11 +33,12 @@ export function checkStatusRoute(state: FakeEpayState) {
       return c.json(failureBody(BANK_ERRORS.badRequest, { invoiceId }, 'invoiceId: must be 6 to 15 digits'), 400);
     }
     const charge = latestCharge(state.ledger, invoiceId);
-    if (!bindingCovers(token.binding, charge ?? { invoiceId })) {
+    if (token.binding.invoiceId !== undefined && !bindingCovers(token.binding, charge ?? { invoiceId })) {
       const error = tokenError('mismatch');
       return c.json(failureBody(error, { invoiceId }), error.status);
     }
-    if (!charge) return c.json({ resultCode: '102', resultMessage: 'Transaction not found' });
+    if (state.terminalNotFound.has(invoiceId)) return c.json({ resultCode: '104', resultMessage: 'Terminal not found' });
+    if (!charge) return c.json({ resultCode: '102', resultMessage: 'Transaction not found' }, state.config.notFoundHttpStatus);
     return c.json({
       resultCode: '100',
       resultMessage: 'SUCCESS',

@@ -14,7 +14,7 @@ const CONFIRM_FIELDS = ['ID', 'PaRes', 'MD'] as const;
 
 /**
  * The confirm route. Body `{ID, PaRes, MD}` with a token bound to the payment's invoice and amount.
- * The first valid confirm moves the transaction from `3D` to AUTH or FAILED and answers the bank's
+ * The first valid confirm moves the transaction from NEW to AUTH or `3D` (the check failed) and answers the bank's
  * result page (302 + `Location`, or 200 `{url}` with `confirmStyle: 'ok-body'`); every later one is
  * refused with 400 code 1032 and changes nothing.
  *
@@ -54,7 +54,7 @@ export function confirmRoute(state: FakeEpayState) {
       state.notify(buildNotification(charge, details, state.config.terminalId, { ok: true, reason: 'success', reasonCode: '00' }));
       url = confirmSuccessUrl(charge, details);
     } else {
-      charge.statusName = 'FAILED';
+      charge.statusName = '3D';
       charge.reasonCode = String(THREE_DS_FAILED.code);
       state.notify(
         buildNotification(charge, details, state.config.terminalId, {

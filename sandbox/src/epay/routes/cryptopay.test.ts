@@ -93,7 +93,7 @@ describe('POST /payment/cryptopay: field validation', () => {
     ['a javascript: backLink', (b: Record<string, unknown>) => { b.backLink = 'javascript:alert(1)'; }],
     ['a bad email', (b: Record<string, unknown>) => { b.email = 'not-an-email'; }],
     ['a three-digit eci', (b: Record<string, unknown>) => { b.eci = '005'; }],
-    ['an unknown field', (b: Record<string, unknown>) => { b.terminalId = 'x'; }],
+    ['an unknown field', (b: Record<string, unknown>) => { b.terminalID = 'x'; }],
   ])('refuses %s with 400 and charges nothing', async (_, mutate) => {
     const { res, body, invoiceId } = await pay(mutate);
     expect(res.status).toBe(400);

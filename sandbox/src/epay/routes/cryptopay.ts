@@ -52,6 +52,7 @@ export function cryptopayRoute(state: FakeEpayState) {
     if (!checked.ok) return refuse(BANK_ERRORS.badRequest, checked.problem);
     const request = checked.request;
     if (!bindingCovers(token.binding, request)) return refuse(tokenError('mismatch'));
+    if (request.terminalId !== '' && request.terminalId !== state.config.terminalId) return refuse(BANK_ERRORS.terminalMismatch);
 
     const opened = openCryptogram(request.cryptogram, state.keys.privateKey, state.config.terminalId, new Date());
     if (!opened.ok) return refuse(CRYPTOGRAM_ERRORS[opened.problem]);
@@ -99,7 +100,7 @@ export function cryptopayRoute(state: FakeEpayState) {
       case 'paid':
         return c.json(paidBody(approve(), details));
       case '3ds': {
-        const charge = record('3D', '');
+        const charge = record('NEW', '');
         details.secure = true;
         const session = state.threeDs.open({
           chargeId: charge.id,
@@ -118,6 +119,9 @@ export function cryptopayRoute(state: FakeEpayState) {
         if (outcome.charged) approve();
         else decline(outcome.code, outcome.message);
         return refuse({ status: 400, code: outcome.code, message: outcome.message });
+      case 'refused':
+        if (outcome.charged) approve();
+        return refuse({ status: 400, code: outcome.code, message: outcome.message });
       case 'slow': {
         const charge = approve();
         await state.sleep(state.config.slowMs);
@@ -127,7 +131,10 @@ export function cryptopayRoute(state: FakeEpayState) {
         approve();
         return garbageAnswer();
       case 'server_error':
-        // The bank's application failed the request and says so in its own error shape; nothing is recorded.
+        // The bank's application failed the request and says so in its own error shape; nothing is recorded, unless
+        // the scenario charges all the same.
+        if (outcome.charged) approve();
+        if (outcome.terminalNotFound) state.terminalNotFound.add(request.invoiceId);
         return refuse(BANK_ERRORS.internal);
       case 'dropped':
         if (outcome.charged) approve();

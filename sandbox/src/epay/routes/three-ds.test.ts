@@ -62,7 +62,7 @@ async function confirm(invoiceId: string, fields: { ID: string; PaRes: string; M
 }
 
 describe('3-D Secure', () => {
-  it('answers the bank’s 3-D Secure shape with this sandbox’s /3ds page, and holds the payment as 3D', async () => {
+  it('answers the bank’s 3-D Secure shape with this sandbox’s /3ds page, and holds the payment as NEW', async () => {
     const { invoiceId, body } = await startThreeDs();
     expect(Object.keys(body)).toEqual([
       'id', 'accountId', 'amount', 'amountBonus', 'currency', 'description', 'email', 'invoiceID', 'invoiceIdAlt',
@@ -70,7 +70,7 @@ describe('3-D Secure', () => {
     ]);
     expect(body.secure3D.action).toBe(`${epay.url}/3ds`);
     expect(JSON.parse(Buffer.from(body.secure3D.paReq, 'base64').toString('utf8'))).toMatchObject({ messageType: 'PaReq', id: body.id });
-    expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: '3D', reasonCode: '' }]);
+    expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'NEW', reasonCode: '' }]);
     expect(epay.ledger.paid(invoiceId)).toEqual([]);
   });
 
@@ -127,7 +127,7 @@ describe('3-D Secure', () => {
     expect(epay.ledger.paid(invoiceId)).toHaveLength(1);
   });
 
-  it('declined: confirm moves it to FAILED and redirects to the failure page', async () => {
+  it('declined: confirm moves it to 3D (the check failed) and redirects to the failure page', async () => {
     const { invoiceId, body } = await startThreeDs();
     const back = await authenticate(body.secure3D, 'decline', '');
     const res = await confirm(invoiceId, { ID: body.id, PaRes: inputValue(back.html, 'PaRes') ?? '', MD: body.secure3D.md });
@@ -135,7 +135,7 @@ describe('3-D Secure', () => {
     const location = new URL(res.headers.get('location') ?? '');
     expect(`${location.origin}${location.pathname}`).toBe('https://epay.homebank.kz/payform/');
     expect(Object.fromEntries(location.searchParams)).toEqual({ invoiceID: invoiceId, code: '455', message: '3-D Secure authentication failed' });
-    expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'FAILED', reasonCode: '455' }]);
+    expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: '3D', reasonCode: '455' }]);
   });
 
   it('gives up after three wrong codes, and a later right code cannot change that', async () => {
@@ -172,7 +172,7 @@ describe('3-D Secure', () => {
       expect(res.status).toBe(400);
       expect(((await res.json()) as { code: number }).code).toBe(BANK_ERRORS.threeDsMismatch.code);
     }
-    expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: '3D' }]);
+    expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'NEW' }]);
   });
 
   it('wants a confirm token bound to the payment’s invoice and amount, and a well-formed body', async () => {
@@ -189,7 +189,7 @@ describe('3-D Secure', () => {
       body: JSON.stringify({ ...fields, id: body.id }),
     });
     expect(extraField.status).toBe(400);
-    expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: '3D' }]);
+    expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'NEW' }]);
     expect((await confirm(invoiceId, fields)).status).toBe(302);
   });
 

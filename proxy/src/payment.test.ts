@@ -1,0 +1,119 @@
+/**
+ * The money rules of one payment, reached with a scripted bank client instead of sandbox scenarios: a refusal is a
+ * decline only on the bank's proof, the status call settles what `cryptopay` left open, and `cryptopay` is sent once.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ProxyConfig } from './config.js';
+import type { CryptopayOutcome, EpayClient, StatusOutcome } from './epay/client.js';
+import { ProxyError } from './errors.js';
+import type { Order } from './order.js';
+import { takePayment, type PaymentAnswer, type PaymentDeps, type PaymentTrace } from './payment.js';
+import { createSealer } from './seal.js';
+import { MemoryStore } from './store.js';
+
+const bankKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+const config = {
+  publicUrl: 'https://pay.shop.example',
+  epay: { tokenMode: 'passthrough', terminalId: 'term' },
+  apple: { tokenMaxAgeS: 300 },
+} as unknown as ProxyConfig;
+
+/** A bank client that answers `cryptopay` once as told and the status calls from a list (the last one repeats). */
+function scriptedBank(cryptopay: CryptopayOutcome, statuses: StatusOutcome[]) {
+  const calls = { cryptopay: 0, status: 0 };
+  const epay = {
+    getToken: async () => ({ ok: true as const, token: 'T' }),
+    getPublicKey: async () => bankKey,
+    refreshPublicKey: async () => false,
+    cryptopay: async () => {
+      calls.cryptopay++;
+      return cryptopay;
+    },
+    status: async () => statuses[Math.min(calls.status++, statuses.length - 1)]!,
+  } as unknown as EpayClient;
+  return { epay, calls };
+}
+
+let seq = 0;
+async function run(cryptopay: CryptopayOutcome, statuses: StatusOutcome[]) {
+  const { epay, calls } = scriptedBank(cryptopay, statuses);
+  const deps: PaymentDeps = {
+    config,
+    epay,
+    store: new MemoryStore(),
+    sealer: createSealer('s'.repeat(40), '3ds-context'),
+    tokens: { decrypt: async () => Promise.reject(new Error('not in passthrough')), checkShape: async () => {} },
+  };
+  const order: Order = { invoiceId: '000123456', amount: 1500, currency: 'KZT', exp: Math.floor(Date.now() / 1000) + 600 };
+  const transactionId = (++seq).toString(16).padStart(8, '0');
+  const trace: PaymentTrace = {};
+  let answer: PaymentAnswer | undefined;
+  let error: string | undefined;
+  try {
+    answer = await takePayment(deps, order, { token: { paymentData: { header: { transactionId } } } }, trace);
+  } catch (err) {
+    if (!(err instanceof ProxyError)) throw err;
+    error = err.code;
+  }
+  return { answer, error, calls, trace };
+}
+
+const refused = (bankCode: number): CryptopayOutcome => ({ kind: 'refused', bankCode, message: 'refused' });
+const found = (statusName: string): StatusOutcome => ({ kind: 'found', statusName, id: 'p1', reference: 'ref', reasonCode: '05', message: 'm' });
+const noAnswer: StatusOutcome = { kind: 'no_answer', reason: 'status: HTTP 503' };
+const notFound: StatusOutcome = { kind: 'not_found' };
+
+describe('a cryptopay refusal', () => {
+  it('with the status call showing AUTH or CHARGE is paid, from the bank record', async () => {
+    const r = await run(refused(477), [found('CHARGE')]);
+    expect(r.answer).toMatchObject({ status: 'paid', payment: { id: 'p1', reference: 'ref' } });
+    expect(r.calls.cryptopay).toBe(1);
+  });
+
+  it.each(['FAILED', 'REJECT', '3D', 'CANCEL', 'CANCEL_OLD'])('with the status call showing %s is declined, with the refusal’s code', async (name) => {
+    const r = await run(refused(477), [found(name)]);
+    expect(r.answer).toEqual({ status: 'declined', error: { code: 'declined', bankCode: 477, message: 'refused' } });
+  });
+
+  it('with the bank’s "not found" is declined: the bank answered, nothing is on its way', async () => {
+    expect((await run(refused(458), [notFound])).answer).toMatchObject({ status: 'declined' });
+  });
+
+  it.each([5, 51, 54, 57, 61, 62, 65, 487])('%s, a final card decline, is declined when the status call cannot answer', async (code) => {
+    const r = await run(refused(code), [noAnswer]);
+    expect(r.answer).toMatchObject({ status: 'declined', error: { bankCode: code } });
+    expect(r.calls.status).toBe(3);
+  });
+
+  it.each([477, 458, 497, 502, 493, 494, 1099])('%s, not a final decline, is outcome_unknown when the status call cannot answer', async (code) => {
+    const r = await run(refused(code), [noAnswer]);
+    expect(r.error).toBe('outcome_unknown');
+    expect(r.calls.cryptopay).toBe(1);
+  });
+
+  it('a final decline code is still outcome_unknown while the bank shows the payment open (NEW)', async () => {
+    expect((await run(refused(51), [found('NEW')])).error).toBe('outcome_unknown');
+  });
+});
+
+describe('a cryptopay without a clear answer', () => {
+  it.each(['3D', 'CANCEL', 'CANCEL_OLD'])('a timeout, then the status call shows %s: declined (the customer did not pay)', async (name) => {
+    const r = await run({ kind: 'unknown', bankError: false, reason: 'timeout' }, [found(name)]);
+    expect(r.answer).toMatchObject({ status: 'declined', error: { bankCode: 5 } });
+  });
+
+  it('a timeout, then "not found": outcome_unknown (the payment may still be on its way), never re-sent', async () => {
+    const r = await run({ kind: 'unknown', bankError: false, reason: 'timeout' }, [notFound]);
+    expect([r.error, r.calls.cryptopay]).toEqual(['outcome_unknown', 1]);
+  });
+
+  it('the bank’s own error, then "not found" twice: nothing was charged (bank_unavailable)', async () => {
+    const r = await run({ kind: 'unknown', bankError: true, reason: 'HTTP 500' }, [notFound, notFound]);
+    expect(r.error).toBe('bank_unavailable');
+  });
+
+  it('454, then NEW: outcome_unknown', async () => {
+    expect((await run({ kind: 'not_final', bankCode: 454 }, [found('NEW')])).error).toBe('outcome_unknown');
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * "Declined" and "nothing was charged" only on the bank's proof, over real HTTP against the sandbox bank, with its
+ * ledger checked: a refusal whose payment went through is paid, "terminal not found" from the status call proves
+ * nothing, "not found" is the bank's code 102 even with HTTP 400, the status call uses a terminal token, and a
+ * failed 3-D Secure check (`3D`) is a decline.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { THREE_DS_FAILED } from '@epay-applepay/sandbox';
+import { createProxyApp } from '../src/app.js';
+import type { LogRecord } from '../src/log.js';
+import { invoiceOf, order, passwordPage, payment, post, type Stack, start3ds, startStack } from './harness.js';
+
+const PAN = '4400430100000001';
+let s: Stack;
+
+async function pay(amount: number) {
+  const o = await order({ amount });
+  const mark = s.bank.calls.length;
+  const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount, pan: PAN }) });
+  const invoiceId = invoiceOf(o);
+  return { o, r, invoiceId, calls: () => s.bank.calls.slice(mark) };
+}
+
+beforeAll(async () => {
+  s = await startStack();
+});
+afterAll(() => s?.close());
+
+describe('a cryptopay refusal is settled by the status call', () => {
+  it('477 "operation already exists" while the payment went through → 200 paid from the bank record, charged once', async () => {
+    const { r, invoiceId, calls } = await pay(1200.77);
+    expect([r.status, r.json.status]).toEqual([200, 'paid']);
+    const [charge] = s.bank.ledger.paid(invoiceId);
+    expect(r.json.payment).toMatchObject({ id: charge!.id, invoiceId, reference: charge!.reference });
+    expect(calls().filter((c) => c.path === '/payment/cryptopay')).toHaveLength(1);
+  });
+
+  it('458 (payment-system timeout) that charged nothing → 402 declined only after the status call found no payment', async () => {
+    const { r, invoiceId, calls } = await pay(1200.58);
+    expect([r.status, r.json.error.bankCode]).toEqual([402, 458]);
+    expect(s.bank.ledger.byInvoice(invoiceId)).toEqual([]);
+    const paths = calls().map((c) => c.path);
+    expect(paths.indexOf(`/check-status/payment/transaction/${invoiceId}`)).toBeGreaterThan(paths.indexOf('/payment/cryptopay'));
+  });
+
+  it('a final issuer decline (51) → 402 declined, the status call showing the failed payment', async () => {
+    const { r, invoiceId, calls } = await pay(1200.51);
+    expect([r.status, r.json.error.bankCode]).toEqual([402, 51]);
+    expect(s.bank.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'FAILED' }]);
+    expect(calls().some((c) => c.path.startsWith('/check-status/'))).toBe(true);
+  });
+});
+
+describe('"terminal not found" from the status call proves nothing', () => {
+  it('a bank error that charged, then 104 "Terminal not found" → 504 outcome_unknown, never "nothing was charged"', async () => {
+    const { o, r, invoiceId } = await pay(1300.75);
+    expect([r.status, r.json.error.code]).toEqual([504, 'outcome_unknown']);
+    expect(s.bank.ledger.paid(invoiceId)).toHaveLength(1);
+    // A retry of the order never sends a second cryptopay while the bank cannot say what happened.
+    const again = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: 1300.75, pan: PAN }) });
+    expect([again.status, again.json.error.code]).toEqual([409, 'payment_in_progress']);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceId)).toHaveLength(1);
+    expect(s.bank.ledger.paid(invoiceId)).toHaveLength(1);
+  });
+});
+
+describe('the status call', () => {
+  it('asks for a terminal token (no invoiceID, no amount) for each status call; cryptopay keeps the invoice token', async () => {
+    const { r, invoiceId, calls } = await pay(1400.54); // 454 not final, then the status call finds AUTH
+    expect([r.status, r.json.status]).toEqual([200, 'paid']);
+    const tokens = calls().filter((c) => c.path === '/oauth2/token');
+    const statuses = calls().filter((c) => c.path.startsWith('/check-status/'));
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(tokens.filter((c) => c.invoiceId === undefined)).toHaveLength(statuses.length);
+    expect(tokens.filter((c) => c.invoiceId === invoiceId)).toHaveLength(1);
+  });
+
+  it('"not found" is code 102 even with HTTP 400: a bank error proven uncharged → 502 bank_unavailable', async () => {
+    const t = await startStack({ bank: { notFoundHttpStatus: 400 } });
+    try {
+      const o = await order({ amount: 1500.72 });
+      const r = await post(`${t.url}/applepay/payments`, { order: o, payment: payment(t.apple, { amount: 1500.72, pan: PAN }) });
+      expect([r.status, r.json.error.code]).toEqual([502, 'bank_unavailable']);
+      expect(t.bank.ledger.byInvoice(invoiceOf(o))).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('after 3-D Secure', () => {
+  it('a failed check (status 3D) is a decline: another instance, asked again, reads it from the status call', async () => {
+    const { o, form } = await start3ds(s, { failureBackLink: 'https://shop.example/fail' });
+    const back = await passwordPage(form, false);
+    const first = await fetch(back.action, { method: 'POST', body: new URLSearchParams(back.fields), redirect: 'manual' });
+    expect(new URL(first.headers.get('location')!).searchParams.get('code')).toBe(String(THREE_DS_FAILED.code));
+    expect(s.bank.ledger.byInvoice(invoiceOf(o))).toMatchObject([{ statusName: '3D' }]);
+
+    // A second instance with its own store knows nothing of the first confirmation: the bank refuses a second one,
+    // and the status call's 3D is the answer.
+    const logs: LogRecord[] = [];
+    const other = createProxyApp(s.config, {
+      logger: (l) => logs.push(l),
+      appleCa: s.apple.tlsCaPem,
+      epayTimeouts: { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 },
+    });
+    const again = await other.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
+    expect(again.status).toBe(303);
+    const loc = new URL(again.headers.get('location')!);
+    expect([loc.pathname, loc.searchParams.get('code')]).toEqual(['/fail', String(THREE_DS_FAILED.code)]);
+    expect(logs.at(-1)).toMatchObject({ outcome: 'declined' });
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
+  });
+});
