@@ -124,7 +124,13 @@ export function createEpayClient(opts: EpayClientOptions) {
   const api = opts.apiUrl.replace(/\/+$/, '');
   let key: { object: KeyObject; der: string; at: number } | undefined;
   let keyFetch: Promise<boolean> | undefined;
-  const prefetched = new Map<string, { token: Promise<{ token: string; expiresAt: number } | undefined> }>();
+  /** Per payment: the token asked for when its sheet opened, and the timer that drops it once it is too old to use. */
+  const prefetched = new Map<string, { token: Promise<{ token: string; expiresAt: number } | undefined>; timer?: NodeJS.Timeout }>();
+  /** Removes a prefetched token and its timer, so nothing keeps a bank token alive once it is used or dropped. */
+  const dropPrefetched = (k: string) => {
+    clearTimeout(prefetched.get(k)?.timer);
+    prefetched.delete(k);
+  };
 
   const remaining = (deadline: number, cap: number) => Math.min(cap, deadline - Date.now());
   const scopeKey = (s: TokenScope) => `${s.invoiceId}|${s.amount}|${s.currency}`;
@@ -179,7 +185,7 @@ export function createEpayClient(opts: EpayClientOptions) {
     const k = scopeKey(scope);
     const early = prefetched.get(k);
     if (early) {
-      prefetched.delete(k); // a token serves one operation
+      dropPrefetched(k); // a token serves one operation
       const t = await early.token;
       if (t && t.expiresAt - TOKEN_EXPIRY_MARGIN_MS > Date.now()) return { ok: true, token: t.token };
     }
@@ -202,15 +208,17 @@ export function createEpayClient(opts: EpayClientOptions) {
     if (prefetched.has(k)) return;
     if (prefetched.size >= MAX_PREFETCHED_TOKENS) {
       const oldest = prefetched.keys().next().value;
-      if (oldest !== undefined) prefetched.delete(oldest);
+      if (oldest !== undefined) dropPrefetched(oldest);
     }
     const token = requestToken(scope, Date.now() + t.tokenMs * 2).then((r) => (typeof r === 'string' ? undefined : r));
-    const entry = { token };
+    const entry: { token: typeof token; timer?: NodeJS.Timeout } = { token };
     prefetched.set(k, entry);
-    // Drop it once it can no longer be used, so an abandoned sheet leaves nothing behind.
+    // Drop it once it can no longer be used, so an abandoned sheet leaves nothing behind; a token used (or dropped)
+    // before then takes its timer with it.
     void token.then((t) => {
+      if (prefetched.get(k) !== entry) return;
       const life = t ? Math.max(0, t.expiresAt - TOKEN_EXPIRY_MARGIN_MS - Date.now()) : 0;
-      setTimeout(() => {
+      entry.timer = setTimeout(() => {
         if (prefetched.get(k) === entry) prefetched.delete(k);
       }, life).unref();
     });
@@ -343,6 +351,8 @@ export function createEpayClient(opts: EpayClientOptions) {
     cryptopay,
     status,
     confirm,
+    /** Prefetched tokens held, and the timers that will drop them (for tests and health). */
+    prefetchStats: () => ({ tokens: prefetched.size, timers: [...prefetched.values()].filter((e) => e.timer !== undefined).length }),
     close: () => agent.close(),
   };
 }

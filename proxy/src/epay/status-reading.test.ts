@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { classifyCryptopay, createEpayClient, type EpayClient } from './client.js';
 
 let server: Server;
@@ -102,5 +102,39 @@ describe('cryptopay answers', () => {
   it('454 and 459 stay not final', () => {
     expect(classifyCryptopay(answer(400, { code: 454 }))).toEqual({ kind: 'not_final', bankCode: 454 });
     expect(classifyCryptopay(answer(400, { code: 459 }))).toEqual({ kind: 'not_final', bankCode: 459 });
+  });
+});
+
+describe('tokens asked for when a sheet opens', () => {
+  it('leave no timer behind once used: 200 openings of one order, each paid for, hold no bank token', async () => {
+    // Timers of a minute or more are the prefetched tokens' (undici's own are shorter).
+    const live = new Set<unknown>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const set = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      const handle = realSet(fn, ms);
+      if ((ms ?? 0) >= 60_000) live.add(handle);
+      return handle;
+    }) as typeof setTimeout);
+    const clear = vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((handle?: NodeJS.Timeout) => {
+      live.delete(handle);
+      realClear(handle);
+    }) as typeof clearTimeout);
+    try {
+      for (let i = 0; i < 200; i++) {
+        client.prefetchToken(scope);
+        expect((await client.getToken(scope, Date.now() + 3_000)).ok).toBe(true);
+      }
+      await new Promise((r) => realSet(r, 20));
+      expect(live.size).toBe(0);
+      expect(client.prefetchStats()).toEqual({ tokens: 0, timers: 0 });
+      // An abandoned sheet keeps its token until it is too old, then nothing.
+      client.prefetchToken({ ...scope, invoiceId: '000999999' });
+      await new Promise((r) => realSet(r, 50));
+      expect(client.prefetchStats()).toEqual({ tokens: 1, timers: 1 });
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
   });
 });

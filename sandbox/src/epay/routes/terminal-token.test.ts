@@ -8,7 +8,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createFakeEpayApp } from '../app.js';
 import { BANK_ERRORS } from '../bank-errors.js';
 import { SANDBOX_EPAY } from '../sandbox-credentials.js';
-import type { FakeEpayState } from '../state.js';
 import {
   cryptopayBody,
   getToken,

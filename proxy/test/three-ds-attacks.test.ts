@@ -1,0 +1,116 @@
+/**
+ * The `TermUrl` under attack, over real HTTP against the sandbox bank: a junk post never blocks the customer's real
+ * 3-D Secure result, a burst of posts makes one confirmation, a finished payment's replays call no bank, and the log
+ * line names each outcome for what it is.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeProxyApp, createProxyApp } from '../src/app.js';
+import { createEpayClient, type EpayClient } from '../src/epay/client.js';
+import type { LogRecord } from '../src/log.js';
+import { createSealer } from '../src/seal.js';
+import { invoiceOf, passwordPage, postForm, type Stack, start3ds, startStack } from './harness.js';
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack();
+});
+afterAll(() => s?.close());
+
+const LINKS = { backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' };
+const bankCallsFor = (invoiceId: string) => s.bank.calls.filter((c) => c.invoiceId === invoiceId || c.path.endsWith(`/${invoiceId}`));
+const callsSince = (mark: number) => s.bank.calls.slice(mark);
+
+describe('a junk post to the TermUrl', () => {
+  it('with a made-up MD is refused before the bank, and the customer’s real result is still confirmed', async () => {
+    const { o, form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, true);
+    const mark = s.bank.calls.length;
+    const junk = await postForm(back.action, { PaRes: 'garbage', MD: 'garbage' });
+    expect(junk.status).toBe(400);
+    expect(junk.headers.get('location')).toBeNull();
+    expect(callsSince(mark)).toEqual([]);
+    const real = await postForm(back.action, back.fields);
+    expect(real.status).toBe(303);
+    expect(new URL(real.headers.get('location')!).pathname).toBe('/ok');
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('with the right MD and a forged PaRes: the bank refuses it, it consumes nothing, the real result pays', async () => {
+    const { o, form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, true);
+    const junk = await postForm(back.action, { PaRes: 'Z2FyYmFnZQ==', MD: back.fields.MD! });
+    expect(junk.status).toBe(400);
+    expect(junk.headers.get('location')).toBeNull();
+    expect(s.bank.ledger.byInvoice(invoiceOf(o))).toMatchObject([{ statusName: 'NEW' }]);
+    const real = await postForm(back.action, back.fields);
+    expect([real.status, new URL(real.headers.get('location')!).pathname]).toEqual([303, '/ok']);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    expect(s.logs.some((l) => l.path === '/3ds/callback' && l.status === 400 && l.outcome === 'invalid_request')).toBe(true);
+  });
+});
+
+describe('a burst of posts', () => {
+  it('120 concurrent posts of one result make one confirmation and a handful of bank calls', async () => {
+    const { o, form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, true);
+    const mark = s.bank.calls.length;
+    const answers = await Promise.all(Array.from({ length: 120 }, () => postForm(back.action, back.fields)));
+    expect(answers.every((a) => a.status === 303 && new URL(a.headers.get('location')!).pathname === '/ok')).toBe(true);
+    const calls = callsSince(mark);
+    expect(calls.filter((c) => c.path === '/payment/confirm')).toHaveLength(1);
+    expect(calls.length).toBeLessThanOrEqual(2); // the confirmation's token and the confirmation
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('20 replays of a finished payment are answered from what the proxy knows: no bank call', async () => {
+    const { o, form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, false);
+    const first = await postForm(back.action, back.fields);
+    expect(new URL(first.headers.get('location')!).pathname).toBe('/fail');
+    const mark = s.bank.calls.length;
+    for (let i = 0; i < 20; i++) {
+      const again = await postForm(back.action, back.fields);
+      expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    }
+    expect(callsSince(mark)).toEqual([]);
+    expect(bankCallsFor(invoiceOf(o)).filter((c) => c.path === '/payment/confirm')).toHaveLength(1);
+  });
+});
+
+describe('the callback’s log line', () => {
+  it('names session_expired, invalid_context and invalid_request for what they are, never "declined"', async () => {
+    const sealer = createSealer(s.config.orderSigningSecret, '3ds-context');
+    const old = sealer.seal({ id: 'x', invoiceId: '123456789', amount: 100.11, currency: 'KZT' }, 1_000, Date.now() - 60_000);
+    await postForm(`${s.url}/3ds/callback?ctx=${old}`, { PaRes: 'p', MD: 'm' });
+    await postForm(`${s.url}/3ds/callback?ctx=nonsense`, { PaRes: 'p', MD: 'm' });
+    const fresh = sealer.seal({ id: 'y', invoiceId: '123456789', amount: 100.11, currency: 'KZT' }, 60_000);
+    await postForm(`${s.url}/3ds/callback?ctx=${fresh}`, {});
+    const outcomes = s.logs.filter((l) => l.path === '/3ds/callback').slice(-3).map((l) => [l.outcome, l.code]);
+    expect(outcomes).toEqual([
+      ['session_expired', 'session_expired'],
+      ['invalid_context', 'invalid_context'],
+      ['invalid_request', 'invalid_request'],
+    ]);
+  });
+
+  it('names outcome_unknown when the bank cannot say', async () => {
+    const { form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, true);
+    // Another instance whose bank answers the confirmation with nothing readable and the status call not at all.
+    const epay = createEpayClient({ ...s.config.epay, timeouts: { statusMs: 300, confirmMs: 300 } });
+    const silent: EpayClient = {
+      ...epay,
+      confirm: async () => ({ kind: 'unknown', reason: 'UND_ERR_HEADERS_TIMEOUT' }),
+      status: async () => ({ kind: 'no_answer', reason: 'status: HTTP 503' }),
+    };
+    const logs: LogRecord[] = [];
+    const other = createProxyApp(s.config, { logger: (l) => logs.push(l), appleCa: s.apple.tlsCaPem, epay: silent });
+    try {
+      const cb = await other.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
+      expect([cb.status, new URL(cb.headers.get('location')!).searchParams.get('code')]).toEqual([303, 'outcome_unknown']);
+      expect(logs.at(-1)).toMatchObject({ outcome: 'outcome_unknown', code: 'outcome_unknown' });
+    } finally {
+      await closeProxyApp(other);
+    }
+  });
+});
