@@ -1,10 +1,16 @@
-/** @module Pure rules: the order token's claims, the payment request, the button's text, availability. */
+/**
+ * @module Pure rules: the order token's claims, the payment request, the button's text, availability; and the
+ * request the element really hands to ApplePaySession never asks for EMV tokens.
+ */
+import '../src/index.js';
 import { detectAvailability, resolveSupportedVersion } from '../src/availability.js';
-import { buttonText } from '../src/epay-applepay-button.js';
+import { buttonText, type EpayApplePayButton } from '../src/epay-applepay-button.js';
 import { decodeOrderToken } from '../src/order-token.js';
 import { buildPaymentRequest, formatAmount } from '../src/payment-request.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { makeOrder } from './helpers/page.js';
+import { type FakeApplePay, installFakeApplePay } from './helpers/fake-apple-pay-session.js';
+import { type FakeProxy, installFakeProxy } from './helpers/fake-proxy.js';
+import { makeOrder, mount, nextEvent, realClick } from './helpers/page.js';
 
 const ORDER = { invoiceId: '000123456', amount: 1500, currency: 'KZT', exp: 2_000_000_000 };
 
@@ -51,6 +57,21 @@ describe('buildPaymentRequest', () => {
   it('always includes supports3DS, once', () => {
     deepEqual(buildPaymentRequest(ORDER, { capabilities: 'supportsDebit,supports3DS' }).merchantCapabilities, ['supports3DS', 'supportsDebit']);
     deepEqual(buildPaymentRequest(ORDER, { capabilities: '' }).merchantCapabilities, ['supports3DS']);
+  });
+
+  it('never asks for supportsEMV: ePay takes only 3-D Secure tokens', () => {
+    const cases: [string | undefined, string[]][] = [
+      [undefined, ['supports3DS']],
+      ['supportsEMV', ['supports3DS']],
+      ['supportsEMV,supports3DS', ['supports3DS']],
+      [' supportsEMV , supportsDebit', ['supports3DS', 'supportsDebit']],
+      ['supportsCredit,SUPPORTSEMV,supportsemv,supportsDebit', ['supports3DS', 'supportsCredit', 'supportsDebit']],
+    ];
+    for (const [capabilities, expected] of cases) {
+      const request = buildPaymentRequest(ORDER, { capabilities });
+      deepEqual(request.merchantCapabilities, expected, String(capabilities));
+      ok(!request.merchantCapabilities.some((c) => c.toLowerCase() === 'supportsemv'), String(capabilities));
+    }
   });
 
   it('asks for email in the shipping contact only when it is a contact field', () => {
@@ -180,4 +201,47 @@ describe('availability', () => {
     const found = detectAvailability(env);
     return found.available ? 'available' : found.reason;
   }
+});
+
+describe('the request the element opens the sheet with', () => {
+  let applePay: FakeApplePay | undefined;
+  let proxy: FakeProxy | undefined;
+  let el: EpayApplePayButton | undefined;
+
+  afterEach(() => {
+    el?.remove();
+    el = undefined;
+    applePay?.uninstall();
+    proxy?.uninstall();
+  });
+
+  /** Clicks for real and returns the merchantCapabilities the element gave `new ApplePaySession`, then closes the sheet. */
+  async function capabilitiesSent(button: EpayApplePayButton): Promise<string[]> {
+    const cancelled = nextEvent(button, 'epay-cancel');
+    await realClick(button);
+    const session = applePay!.last;
+    ok(session, 'a session was created in the click');
+    const sent = session.request['merchantCapabilities'] as string[];
+    session.cancel();
+    await cancelled;
+    return sent;
+  }
+
+  it('never holds supportsEMV, whether the merchant sets it as an attribute or a property', async () => {
+    applePay = installFakeApplePay({ stepTimeoutMs: 2000 });
+    proxy = installFakeProxy();
+    el = await mount({ proxy: 'https://pay.example.kz', order: makeOrder(), capabilities: 'supportsEMV,supportsDebit' });
+    deepEqual(await capabilitiesSent(el), ['supports3DS', 'supportsDebit']);
+
+    el.capabilities = 'supportsEMV';
+    await el.updateComplete;
+    deepEqual(await capabilitiesSent(el), ['supports3DS']);
+
+    el.removeAttribute('capabilities');
+    await el.updateComplete;
+    const byDefault = await capabilitiesSent(el);
+    deepEqual(byDefault, ['supports3DS']);
+    equal(applePay.sessions.length, 3);
+    ok(applePay.sessions.every((s) => !(s.request['merchantCapabilities'] as string[]).includes('supportsEMV')));
+  });
 });

@@ -18,7 +18,7 @@ import { createTokenSignatureVerifier } from './token-signature.js';
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const gala = JSON.parse(fixture('gala-payment-data.json')) as Record<string, unknown> & { data: string; signature: string; header: Record<string, string> };
 const galaPair = { certPem: fixture('gala-merchant-cert.pem'), keyPem: fixture('gala-merchant-key.pem') };
-// The CMS signingTime of the gala token (its README says 2023-03-07, the signature itself says this).
+// The CMS signingTime of the gala token, as the signature itself says (an earlier vectors README said 2023-03-07).
 const GALA_SIGNED = new Date('2021-09-01T19:03:06Z');
 const processoutEc = JSON.parse(fixture('processout-token.json')).paymentData;
 const processoutRsa = JSON.parse(fixture('processout-token-rsa.json')).paymentData;
@@ -225,6 +225,46 @@ describe('tokens from the fake Apple', () => {
     expect(await codeOf(decrypt(mint({ signingTime: signed }), new Date(signed.getTime() + 301 * SECOND)))).toBe('signing_time_too_old');
     await expect(decrypt(mint({ signingTime: signed }), new Date(signed.getTime() + 299 * SECOND))).resolves.toBeTruthy();
     expect(await codeOf(decrypt(mint({ signingTime: new Date(Date.now() + 5 * 60 * SECOND) })))).toBe('signing_time_in_future');
+  });
+
+  describe('payment data ePay cannot charge', () => {
+    const card = {
+      applicationPrimaryAccountNumber: '6250947000000014',
+      applicationExpirationDate: '331231',
+      currencyCode: '398',
+      transactionAmount: 150_000,
+      deviceManufacturerIdentifier: '040010030273',
+    };
+    // What Apple documents for an EMV payload (China UnionPay, older American Express): EMV tags, no cryptogram.
+    const emv = JSON.stringify({
+      ...card,
+      paymentDataType: 'EMV',
+      paymentData: { emvData: Buffer.from('9f2608a1b2c3d4e5f607089f2701809f360200019f100706011203a00000', 'hex').toString('base64'), encryptedPINData: '0bb4b6f2c8c9d1e2' },
+    });
+
+    it.each(['EC_v1', 'RSA_v1'] as const)('refuses a genuine %s token whose payload is EMV, naming EMV, never the PAN', async (version) => {
+      const refusal = decrypt(mint({ version, faults: { plaintext: emv } }));
+      expect(await codeOf(refusal, [card.applicationPrimaryAccountNumber])).toBe('unsupported_payment_data_type');
+      await expect(refusal).rejects.toMatchObject({ message: 'EMV payment data is not supported by ePay; only 3DSecure.', expired: false });
+    });
+
+    it.each<[string, Record<string, unknown> | undefined]>([
+      ['no paymentData', undefined],
+      ['no onlinePaymentCryptogram', { eciIndicator: '07' }],
+      ['an empty onlinePaymentCryptogram', { onlinePaymentCryptogram: '', eciIndicator: '07' }],
+      ['a blank onlinePaymentCryptogram', { onlinePaymentCryptogram: '   ' }],
+      ['only emvData', { emvData: 'nyYIobLD1OX2Bwg=' }],
+    ])('refuses a 3DSecure payload with %s', async (_why, paymentData) => {
+      const plaintext = JSON.stringify({ ...card, paymentDataType: '3DSecure', ...(paymentData ? { paymentData } : {}) });
+      const refusal = decrypt(mint({ faults: { plaintext } }));
+      expect(await codeOf(refusal, [card.applicationPrimaryAccountNumber])).toBe('payload_invalid');
+      await expect(refusal).rejects.toThrow(paymentData ? 'no valid onlinePaymentCryptogram' : 'no valid paymentData');
+    });
+
+    it('refuses a paymentDataType Apple does not document', async () => {
+      const plaintext = JSON.stringify({ ...card, paymentDataType: '3DS', paymentData: { onlinePaymentCryptogram: 'AgAAAAAABk4DWZ4C28yUQAAAAAA=' } });
+      expect(await codeOf(decrypt(mint({ faults: { plaintext } })))).toBe('payload_invalid');
+    });
   });
 
   it('keeps the PAN and the cryptogram out of error messages', async () => {

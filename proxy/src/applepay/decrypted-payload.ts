@@ -1,7 +1,11 @@
-/** @module Pure: checks the decrypted Apple Pay payload and keeps the fields Apple documents. */
+/** @module Pure: checks the decrypted Apple Pay payload and keeps the fields ePay can charge (3-D Secure only). */
 import { PaymentTokenError } from './payment-token-error.js';
 
-/** The decrypted `data` of a payment token (Apple's "payment data keys"). */
+/**
+ * The decrypted `data` of a payment token (Apple's "payment data keys"), as far as ePay can use it. Apple also
+ * documents an `EMV` kind (older American Express, China UnionPay) that carries `emvData` instead of a cryptogram;
+ * ePay's `cryptopay` takes only a 3-D Secure cryptogram, so {@link parseDecryptedPayload} refuses it.
+ */
 export interface DecryptedPaymentData {
   /** The device PAN: never log it, never send it to the browser. */
   applicationPrimaryAccountNumber: string;
@@ -13,12 +17,11 @@ export interface DecryptedPaymentData {
   transactionAmount: number;
   cardholderName?: string;
   deviceManufacturerIdentifier: string;
-  paymentDataType: '3DSecure' | 'EMV';
+  paymentDataType: '3DSecure';
   paymentData: {
-    onlinePaymentCryptogram?: string;
+    /** Base64 online payment cryptogram; never empty. Never log it. */
+    onlinePaymentCryptogram: string;
     eciIndicator?: string;
-    emvData?: string;
-    encryptedPINData?: string;
   };
 }
 
@@ -38,8 +41,13 @@ function optionalString(record: Record<string, unknown>, key: string, what: stri
   return value;
 }
 
+/** Apple's `paymentDataType` for a payload without a 3-D Secure cryptogram. */
+const EMV_PAYMENT_DATA_TYPE = 'EMV';
+
 /**
- * Parses the plaintext of `data`. Throws `PaymentTokenError('payload_invalid')` naming the field at fault.
+ * Parses the plaintext of `data`. Throws `PaymentTokenError('payload_invalid')` naming the field at fault, and
+ * `PaymentTokenError('unsupported_payment_data_type')` for an `EMV` payload: it has no `onlinePaymentCryptogram`,
+ * and ePay would be sent an empty `cryptogramApplePay`.
  *
  * @example
  * const payload = parseDecryptedPayload(plaintext);
@@ -53,6 +61,11 @@ export function parseDecryptedPayload(plaintext: Buffer): DecryptedPaymentData {
     throw invalid('JSON');
   }
   if (!isRecord(json)) throw invalid('JSON object');
+  const type = json.paymentDataType;
+  if (type === EMV_PAYMENT_DATA_TYPE) {
+    // First, so the refusal names the real reason: the payload is genuine, only not one ePay can charge.
+    throw new PaymentTokenError('unsupported_payment_data_type', 'EMV payment data is not supported by ePay; only 3DSecure.');
+  }
 
   const pan = json.applicationPrimaryAccountNumber;
   if (typeof pan !== 'string' || !/^\d{12,19}$/.test(pan)) throw invalid('applicationPrimaryAccountNumber');
@@ -66,22 +79,16 @@ export function parseDecryptedPayload(plaintext: Buffer): DecryptedPaymentData {
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0) throw invalid('transactionAmount');
   const device = json.deviceManufacturerIdentifier;
   if (typeof device !== 'string') throw invalid('deviceManufacturerIdentifier');
-  const type = json.paymentDataType;
-  if (type !== '3DSecure' && type !== 'EMV') throw invalid('paymentDataType');
+  if (type !== '3DSecure') throw invalid('paymentDataType');
   const details = json.paymentData;
   if (!isRecord(details)) throw invalid('paymentData');
 
-  const paymentData: DecryptedPaymentData['paymentData'] = {};
   const cryptogram = optionalString(details, 'onlinePaymentCryptogram', 'onlinePaymentCryptogram');
+  // An empty cryptogram would reach the bank as an empty `cryptogramApplePay`.
+  if (!cryptogram?.trim()) throw invalid('onlinePaymentCryptogram');
+  const paymentData: DecryptedPaymentData['paymentData'] = { onlinePaymentCryptogram: cryptogram };
   const eci = optionalString(details, 'eciIndicator', 'eciIndicator');
-  const emvData = optionalString(details, 'emvData', 'emvData');
-  const pinData = optionalString(details, 'encryptedPINData', 'encryptedPINData');
-  if (type === '3DSecure' && !cryptogram) throw invalid('onlinePaymentCryptogram');
-  if (type === 'EMV' && !emvData) throw invalid('emvData');
-  if (cryptogram !== undefined) paymentData.onlinePaymentCryptogram = cryptogram;
   if (eci !== undefined) paymentData.eciIndicator = eci;
-  if (emvData !== undefined) paymentData.emvData = emvData;
-  if (pinData !== undefined) paymentData.encryptedPINData = pinData;
 
   const result: DecryptedPaymentData = {
     applicationPrimaryAccountNumber: pan,

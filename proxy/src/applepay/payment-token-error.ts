@@ -50,8 +50,10 @@ export const PAYMENT_TOKEN_ERROR_CODES = [
   'key_unwrap_failed',
   /** AES-GCM authentication of `data` failed. */
   'decryption_failed',
-  /** The decrypted payload is not the JSON Apple documents. */
+  /** The decrypted payload is not the JSON Apple documents, or a 3-D Secure payload lacks its cryptogram. */
   'payload_invalid',
+  /** The payload is Apple's `EMV` kind (no 3-D Secure cryptogram): genuine, but ePay charges only `3DSecure`. */
+  'unsupported_payment_data_type',
   /** A configured processing certificate or key is unusable (configuration, not a token). */
   'processing_pair_invalid',
   /** The configured root certificate is unusable (configuration, not a token). */
