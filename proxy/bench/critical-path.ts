@@ -2,7 +2,8 @@
  * @module Benchmark: the customer's wait after Face ID. Authorization-to-answer (`POST /applepay/payments`) through
  * the proxy over real HTTP against the sandbox bank with 150 ms injected per bank call, with the early token (the
  * sheet opened with `POST /applepay/session`, which fetches the order's bank token) and without it, side by side in
- * one run, and the bank calls made after authorization, read from the sandbox's own call log.
+ * one run, and the bank calls made after authorization, read from the sandbox's own call log. A declined card is
+ * measured too: a refusal is a decline only once the status call shows it (a terminal token and one GET more).
  *
  * Run: `pnpm bench critical` from the root, or `cd proxy && npx tsx bench/critical-path.ts [--json out.json]`.
  */
@@ -19,6 +20,8 @@ const PREFETCH_WAIT_MS = 3_000;
 /** A PAN whose last two digits pick the sandbox's plain "paid" scenario. */
 const PAID_PAN = '4400430100000001';
 const AMOUNT = 1500;
+/** Minor units `51`: the sandbox's issuer decline "insufficient funds". */
+const DECLINED_AMOUNT = 1500.51;
 
 interface Run {
   ms: number;
@@ -51,8 +54,8 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
   return check();
 }
 
-async function onePayment(s: Stack, early: boolean): Promise<Run> {
-  const o = await order({ amount: AMOUNT });
+async function onePayment(s: Stack, early: boolean, amount = AMOUNT): Promise<Run> {
+  const o = await order({ amount });
   const invoiceId = invoiceOf(o);
   if (early) {
     // The sheet opens: merchant validation, where the proxy starts fetching this order's bank token.
@@ -64,12 +67,13 @@ async function onePayment(s: Stack, early: boolean): Promise<Run> {
     );
     if (!fetched) throw new Error('the early token was never fetched');
   }
-  const body = { order: o, payment: payment(s.apple, { amount: AMOUNT, pan: PAID_PAN }) };
+  const body = { order: o, payment: payment(s.apple, { amount, pan: PAID_PAN }) };
   const before = s.bank.calls.length;
   const t0 = performance.now();
   const r = await post(`${s.url}/applepay/payments`, body, { origin: SHOP_ORIGIN });
   const ms = performance.now() - t0;
-  if (r.status !== 200 || r.json?.status !== 'paid') throw new Error(`payment failed: HTTP ${r.status} ${r.text}`);
+  const expected = amount === AMOUNT ? [200, 'paid'] : [402, 'declined'];
+  if (r.status !== expected[0] || r.json?.status !== expected[1]) throw new Error(`payment: HTTP ${r.status} ${r.text}`);
   const calls = s.bank.calls.slice(before);
   return { ms, calls, sequential: sequentialSteps(calls, BANK_LATENCY_MS) };
 }
@@ -83,10 +87,15 @@ export async function benchCriticalPath(): Promise<BenchRow[]> {
     s.bank.setLatency(BANK_LATENCY_MS);
     const withEarly: Run[] = [];
     const without: Run[] = [];
+    const declined: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
       withEarly.push(await onePayment(s, true));
       without.push(await onePayment(s, false));
+      declined.push(await onePayment(s, true, DECLINED_AMOUNT));
     }
+    const mDeclined = median(declined.map((r) => r.ms));
+    const seqDeclined = Math.max(...declined.map((r) => r.sequential));
+    const pathsDeclined = [...new Set(declined.flatMap((r) => r.calls.map((c) => c.path.replace(/\/\d+$/, '/{invoiceId}'))))].join(', ');
     const mEarly = median(withEarly.map((r) => r.ms));
     const mWithout = median(without.map((r) => r.ms));
     const seqEarly = Math.max(...withEarly.map((r) => r.sequential));
@@ -117,6 +126,20 @@ export async function benchCriticalPath(): Promise<BenchRow[]> {
         note: `worst of ${RUNS}: ${pathsEarly}`,
       },
       { figure: 'Sequential bank calls after authorization, no early token', value: seqWithout, unit: 'calls', note: `worst of ${RUNS}: ${pathsWithout}` },
+      {
+        figure: `Authorization → answer, declined card (bank ${BANK_LATENCY_MS} ms/call)`,
+        value: mDeclined,
+        unit: 'ms',
+        note: `median of ${RUNS}; ${(mDeclined / mEarly).toFixed(2)}× a paid one: the decline is proven by the status call`,
+      },
+      {
+        figure: 'Sequential bank calls after authorization, declined card',
+        value: seqDeclined,
+        unit: 'calls',
+        target: '3 (cryptopay, the status call’s token, the status call)',
+        pass: seqDeclined === 3,
+        note: `worst of ${RUNS}: ${pathsDeclined}`,
+      },
     ];
   } finally {
     await s.close();

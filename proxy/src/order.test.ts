@@ -1,7 +1,7 @@
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from './errors.js';
-import { signOrder, toMinorUnits, verifyOrder } from './order.js';
+import { CURRENCIES, currencyOf, decimalPlaces, signOrder, toMinorUnits, verifyOrder } from './order.js';
 
 const SECRET = 's'.repeat(32);
 const exp = Math.floor(Date.now() / 1000) + 600;
@@ -53,10 +53,70 @@ describe('order tokens', () => {
     expect(await code(verifyOrder(token, SECRET))).toBe(expected);
   });
 
-  it('accepts 0.1 + 0.2 style amounts with two decimals', async () => {
-    const token = await sign({ invoiceId: '123456', amount: 0.1 + 0.2, exp }, SECRET, 'HS256');
-    expect(await code(verifyOrder(token, SECRET))).toBe('none');
-    expect(toMinorUnits(0.1 + 0.2, 'KZT')).toBe(30);
+  // Orders the bank would refuse after the invoice was marked and the token spent (issue 18).
+  const unpayable: Array<Record<string, unknown>> = [
+    ...['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'kzt', ''].map((currency) => ({
+      invoiceId: '123456', amount: 1, exp, currency,
+    })),
+    { invoiceId: '123456', amount: 1, exp, currency: null },
+    ...[0.1 + 0.2, 1500.000000001, 1e-9, 1.5e-7, 5e-324, 0, -0, 0.001, 1e13, 1e21].map((amount) => ({ invoiceId: '123456', amount, exp })),
+  ];
+
+  it.each(unpayable)('refuses %j: invalid_order from verifyOrder and from signOrder', async (claims) => {
+    const token = await sign(claims as never, SECRET, 'HS256');
+    expect(await code(verifyOrder(token, SECRET))).toBe('invalid_order');
+    expect(await code(signOrder(claims as never, SECRET))).toBe('invalid_order');
+  });
+
+  it.each([0.01, 0.3, 1, 10.1, 100.11, 1500.5, 999_999_999_999.99, 1e12])('takes amount %d and counts its minor units exactly', async (amount) => {
+    const order = await verifyOrder(await signOrder({ invoiceId: '123456', amount, exp }, SECRET), SECRET);
+    expect(order.amount).toBe(amount);
+    expect(String(toMinorUnits(amount, 'KZT'))).toBe(amount.toFixed(2).replace('.', '').replace(/^0+/, ''));
+  });
+
+  it('reads decimals from the shortest decimal spelling, exponent forms too', () => {
+    expect(decimalPlaces(1500)).toBe(0);
+    expect(decimalPlaces(1500.5)).toBe(1);
+    expect(decimalPlaces(0.3)).toBe(1);
+    expect(decimalPlaces(0.1 + 0.2)).toBe(17);
+    expect(decimalPlaces(1500.000000001)).toBe(9);
+    expect(decimalPlaces(1e-9)).toBe(9);
+    expect(decimalPlaces(1.5e-7)).toBe(8);
+    expect(decimalPlaces(1e21)).toBe(0);
+    expect(decimalPlaces(1.25e21)).toBe(0);
+    expect(decimalPlaces(Number.NaN)).toBe(Number.POSITIVE_INFINITY);
+    expect(decimalPlaces(-1)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('knows only its own currencies, each with its own minor unit', () => {
+    expect(currencyOf('KZT')).toEqual({ numeric: '398', exponent: 2 });
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expect(currencyOf(name)).toBeUndefined();
+      expect(CURRENCIES[name]).toBeUndefined(); // a plain index finds nothing either
+    }
+    // Every currency the proxy takes has a whole, small exponent; an amount may have at most that many decimals.
+    for (const [name, c] of Object.entries(CURRENCIES)) {
+      expect(Number.isInteger(c.exponent) && c.exponent >= 0 && c.exponent <= 3, name).toBe(true);
+      expect(c.numeric).toMatch(/^\d{3}$/);
+    }
+  });
+
+  it('signOrder signs only what verifyOrder will read back: the claims as JSON, a token short enough', async () => {
+    // An inherited amount passes a check of the object but is not in the JSON the token carries.
+    const inherited = Object.assign(Object.create({ amount: 10 }) as object, { invoiceId: '123456', exp });
+    expect(await code(signOrder(inherited as never, SECRET))).toBe('invalid_order');
+    expect(await code(signOrder({ invoiceId: '123456', amount: 1, exp, accountId: 10n } as never, SECRET))).toBe('invalid_order');
+    // Every claim at its longest makes a token longer than verifyOrder takes.
+    const link = `https://shop.kz/${'a'.repeat(2000)}`;
+    const long = {
+      invoiceId: '123456', amount: 1, exp, description: 'd'.repeat(1024), invoiceIdAlt: 'i'.repeat(1024), accountId: 'a'.repeat(1024),
+      backLink: link, failureBackLink: link, postLink: link, failurePostLink: link,
+    };
+    expect(await code(verifyOrder(await sign(long, SECRET, 'HS256'), SECRET))).toBe('invalid_order');
+    expect(await code(signOrder(long, SECRET))).toBe('invalid_order');
+    // An expired order is still signed: expiry is judged when the order is used.
+    const old = await signOrder({ invoiceId: '123456', amount: 1, exp: exp - 1200 }, SECRET);
+    expect(await code(verifyOrder(old, SECRET))).toBe('order_expired');
   });
 
   it('refuses another secret, another algorithm, garbage and a tampered payload', async () => {

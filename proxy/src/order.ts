@@ -3,17 +3,42 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sign } from 'hono/jwt';
 import { ProxyError } from './errors.js';
 
-/** ISO 4217: numeric code and minor-unit exponent of the currencies an ePay terminal takes. */
-export const CURRENCIES: Readonly<Record<string, { numeric: string; exponent: number }>> = {
-  KZT: { numeric: '398', exponent: 2 },
-  USD: { numeric: '840', exponent: 2 },
-  EUR: { numeric: '978', exponent: 2 },
-  RUB: { numeric: '643', exponent: 2 },
-  GBP: { numeric: '826', exponent: 2 },
-  CNY: { numeric: '156', exponent: 2 },
-  KGS: { numeric: '417', exponent: 2 },
-  UZS: { numeric: '860', exponent: 2 },
-};
+/** ISO 4217 numeric code and minor-unit exponent (decimals) of a currency. */
+export interface Currency {
+  numeric: string;
+  exponent: number;
+}
+
+/**
+ * The currencies an ePay terminal takes. A null-prototype object, so that even a plain index (`CURRENCIES[code]`)
+ * finds no `toString`, `constructor` or `__proto__`; lookups go through {@link currencyOf} (own properties only).
+ */
+export const CURRENCIES: Readonly<Record<string, Currency>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, Currency>, {
+    KZT: { numeric: '398', exponent: 2 },
+    USD: { numeric: '840', exponent: 2 },
+    EUR: { numeric: '978', exponent: 2 },
+    RUB: { numeric: '643', exponent: 2 },
+    GBP: { numeric: '826', exponent: 2 },
+    CNY: { numeric: '156', exponent: 2 },
+    KGS: { numeric: '417', exponent: 2 },
+    UZS: { numeric: '860', exponent: 2 },
+  }),
+);
+
+/**
+ * The currency of an ISO 4217 alphabetic code, or undefined when ePay does not take it. Own properties only: a code
+ * like `toString` or `__proto__` is not a currency.
+ *
+ * @example
+ * ```ts
+ * currencyOf('KZT'); // { numeric: '398', exponent: 2 }
+ * currencyOf('toString'); // undefined
+ * ```
+ */
+export function currencyOf(code: string): Currency | undefined {
+  return Object.hasOwn(CURRENCIES, code) ? CURRENCIES[code] : undefined;
+}
 
 /** Claims of an order token, as the merchant signs them. */
 export interface OrderClaims {
@@ -46,27 +71,66 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Longest free-text claim passed on to ePay. */
 const MAX_TEXT_CLAIM = 1024;
 const MAX_LINK = 2048;
+/** The currency of an order that names none. */
+const DEFAULT_CURRENCY = 'KZT';
+/** Largest amount taken, in major units. */
+const MAX_AMOUNT = 1e12;
+/**
+ * A positive number as `String(n)` spells it: the shortest decimal that reads back as the same double, in exponent
+ * form below 1e-6 and from 1e21 (`1e-9`, `1.5e-7`, `1e+21`).
+ */
+const SHORTEST_DECIMAL = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
 
-/** The amount in minor units, exact for amounts with at most two decimals. */
+/**
+ * How many decimals a finite, non-negative number has, read exactly from its shortest decimal spelling rather than
+ * with a floating-point tolerance: `0.1 + 0.2` is 0.30000000000000004, 17 decimals, and that is what a bank would get.
+ *
+ * @example
+ * ```ts
+ * decimalPlaces(1500.5); // 1
+ * decimalPlaces(0.1 + 0.2); // 17
+ * decimalPlaces(1e-9); // 9
+ * ```
+ */
+export function decimalPlaces(n: number): number {
+  const m = SHORTEST_DECIMAL.exec(String(n));
+  if (!m) return Number.POSITIVE_INFINITY; // negative, NaN or Infinity: no exact decimal to pay
+  const fraction = m[2]?.length ?? 0;
+  const exponent = m[3] === undefined ? 0 : Number(m[3]);
+  return Math.max(0, fraction - exponent);
+}
+
+/**
+ * The amount in minor units. Exact for a verified order's amount (at most the currency's decimals, at most
+ * `MAX_AMOUNT`): the product is then within far less than half a unit of the whole number it rounds to.
+ *
+ * @example
+ * ```ts
+ * toMinorUnits(1500.5, 'KZT'); // 150050
+ * ```
+ */
 export function toMinorUnits(amount: number, currency: string): number {
-  const exponent = CURRENCIES[currency]?.exponent ?? 2;
+  const exponent = currencyOf(currency)?.exponent ?? 2;
   return Math.round(amount * 10 ** exponent);
 }
 
-function hasAtMostTwoDecimals(n: number): boolean {
-  // 0.1 + 0.2 style binary noise is tolerated; a third decimal is not.
-  return Math.abs(Math.round(n * 100) - n * 100) < 1e-6;
+function amountProblem(amount: unknown, currency: Currency): string | undefined {
+  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0) return 'amount must be a number above 0';
+  // The bank takes the amount as sent: anything finer than the currency's minor unit is refused there, after the
+  // invoice was marked and the token spent, so it is refused here.
+  if (decimalPlaces(amount) > currency.exponent) return `amount must have at most ${currency.exponent} decimals`;
+  if (amount > MAX_AMOUNT) return 'amount is too large';
+  return undefined;
 }
 
 /** Checks the claims' shapes and values; returns the problem, or undefined when they are sound. */
 export function orderProblem(p: Record<string, unknown>): string | undefined {
   if (typeof p.invoiceId !== 'string' || !/^\d{6,15}$/.test(p.invoiceId)) return 'invoiceId must be 6 to 15 digits';
-  if (typeof p.amount !== 'number' || !Number.isFinite(p.amount) || p.amount <= 0) return 'amount must be a number above 0';
-  if (!hasAtMostTwoDecimals(p.amount)) return 'amount must have at most 2 decimals';
-  if (p.amount > 1e12) return 'amount is too large';
-  if (p.currency !== undefined && (typeof p.currency !== 'string' || !(p.currency in CURRENCIES))) {
-    return `currency must be one of ${Object.keys(CURRENCIES).join(', ')}`;
-  }
+  const code = p.currency === undefined ? DEFAULT_CURRENCY : p.currency;
+  const currency = typeof code === 'string' ? currencyOf(code) : undefined;
+  if (!currency) return `currency must be one of ${Object.keys(CURRENCIES).join(', ')}`;
+  const amount = amountProblem(p.amount, currency);
+  if (amount) return amount;
   if (typeof p.exp !== 'number' || !Number.isFinite(p.exp)) return 'exp is required (seconds since the epoch)';
   for (const k of STRING_CLAIMS) {
     const v = p[k];
@@ -88,6 +152,26 @@ export function orderProblem(p: Record<string, unknown>): string | undefined {
 }
 
 /**
+ * The one claims check of both sides: a payload as it travels in the token (parsed JSON) to the verified order, or
+ * `invalid_order`. Expiry is not a claims question: it is judged against the clock when the order is used.
+ */
+function orderFromClaims(payload: Record<string, unknown>, problemPrefix: string): Order {
+  const problem = orderProblem(payload);
+  if (problem) throw new ProxyError('invalid_order', `${problemPrefix}: ${problem}`);
+  const order: Order = {
+    invoiceId: payload.invoiceId as string,
+    amount: payload.amount as number,
+    currency: (payload.currency as string | undefined) ?? DEFAULT_CURRENCY,
+    exp: payload.exp as number,
+  };
+  for (const k of [...STRING_CLAIMS, ...LINK_CLAIMS]) {
+    const v = payload[k];
+    if (typeof v === 'string') order[k] = v;
+  }
+  return order;
+}
+
+/**
  * Signs an order token (HS256) for the element's `order` attribute.
  *
  * @example
@@ -97,11 +181,25 @@ export function orderProblem(p: Record<string, unknown>): string | undefined {
  *   process.env.ORDER_SIGNING_SECRET!,
  * );
  * ```
+ * @throws {ProxyError} `invalid_order` for any claims {@link verifyOrder} would refuse, and for a token it would find
+ *   too long. Expiry is judged when the order is used, so an order that has already expired is still signed.
  */
 export async function signOrder(claims: OrderClaims, secret: string): Promise<string> {
-  const problem = orderProblem(claims as unknown as Record<string, unknown>);
-  if (problem) throw new ProxyError('invalid_order', `Order not signed: ${problem}`);
-  return sign({ ...claims }, secret, 'HS256');
+  // Checked as the proxy will read it: the JSON the token carries, not the object in memory (an inherited or
+  // non-JSON property would pass a check here and be missing there).
+  let payload: unknown;
+  try {
+    payload = JSON.parse(JSON.stringify(claims));
+  } catch {
+    throw new ProxyError('invalid_order', 'Order not signed: the claims are not JSON');
+  }
+  if (!isRecord(payload)) throw new ProxyError('invalid_order', 'Order not signed: the claims are not an object');
+  orderFromClaims(payload, 'Order not signed');
+  const token = await sign(payload, secret, 'HS256');
+  if (token.length > MAX_ORDER_TOKEN) {
+    throw new ProxyError('invalid_order', `Order not signed: the token would be longer than ${MAX_ORDER_TOKEN} characters`);
+  }
+  return token;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -155,18 +253,7 @@ export async function verifyOrder(token: unknown, secret: string, now: Date = ne
   } catch {
     throw new ProxyError('invalid_order', 'The order token is not signed by this merchant');
   }
-  const problem = orderProblem(payload);
-  if (problem) throw new ProxyError('invalid_order', `The order token is invalid: ${problem}`);
-  if ((payload.exp as number) * 1000 <= now.getTime()) throw new ProxyError('order_expired', 'The order has expired');
-  const order: Order = {
-    invoiceId: payload.invoiceId as string,
-    amount: payload.amount as number,
-    currency: (payload.currency as string | undefined) ?? 'KZT',
-    exp: payload.exp as number,
-  };
-  for (const k of [...STRING_CLAIMS, ...LINK_CLAIMS]) {
-    const v = payload[k];
-    if (typeof v === 'string') order[k] = v;
-  }
+  const order = orderFromClaims(payload, 'The order token is invalid');
+  if (order.exp * 1000 <= now.getTime()) throw new ProxyError('order_expired', 'The order has expired');
   return order;
 }

@@ -1,5 +1,6 @@
 /** @module `POST /applepay/payments`: order + Apple Pay payment in, a definite answer out. */
 import { Hono } from 'hono';
+import { cleanPayment, cleanPaymentData, type PaymentEnvelope } from '../applepay/payment-shape.js';
 import type { ProxyEnv } from '../context.js';
 import { ProxyError } from '../errors.js';
 import type { ApplePayPayment } from '../epay/cryptopay-request.js';
@@ -11,30 +12,36 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Checks the request's shape; the token's contents are checked by the token opener. */
-export function parsePaymentRequest(body: unknown): { order: unknown; payment: ApplePayPayment } {
+/**
+ * Checks the request's shape and rebuilds the payment from the fields Apple documents (unknown keys dropped);
+ * `paymentData`'s contents are checked by {@link cleanPaymentData}.
+ *
+ * @example
+ * ```ts
+ * const { order, payment } = parsePaymentRequest(await readJsonBody(c));
+ * ```
+ * @throws {ProxyError} `invalid_request`.
+ */
+export function parsePaymentRequest(body: unknown): { order: string; payment: PaymentEnvelope } {
   if (!isObject(body)) throw new ProxyError('invalid_request', 'The body must be a JSON object');
-  const { order, payment } = body;
+  const order = Object.hasOwn(body, 'order') ? body.order : undefined;
   if (typeof order !== 'string') throw new ProxyError('invalid_request', '`order` must be the order token (a string)');
-  if (!isObject(payment)) throw new ProxyError('invalid_request', '`payment` must be the ApplePayPayment object');
-  const token = payment.token;
-  if (!isObject(token) || !isObject(token.paymentData)) {
-    throw new ProxyError('invalid_request', '`payment.token.paymentData` must be an object');
-  }
-  for (const c of ['billingContact', 'shippingContact'] as const) {
-    if (payment[c] !== undefined && payment[c] !== null && !isObject(payment[c])) {
-      throw new ProxyError('invalid_request', `\`payment.${c}\` must be an object`);
-    }
-  }
-  return { order, payment: payment as unknown as ApplePayPayment };
+  return { order, payment: cleanPayment(Object.hasOwn(body, 'payment') ? body.payment : undefined) };
 }
 
 export function paymentRoutes(deps: PaymentDeps) {
   return new Hono<ProxyEnv>().post('/applepay/payments', async (c) => {
-    const { order: orderToken, payment } = parsePaymentRequest(await readJsonBody(c));
+    // Everything about the request is checked before takePayment claims the invoice or the token's replay key: a
+    // refusal here leaves the order and the token free for a correct attempt.
+    const { order: orderToken, payment: envelope } = parsePaymentRequest(await readJsonBody(c));
     const order = await verifyOrder(orderToken, deps.config.orderSigningSecret);
     const log = c.get('log');
     log.invoiceId = order.invoiceId;
+    // After the order, as before: a bad token in a request with a bad order is reported as the order's problem.
+    const payment: ApplePayPayment = {
+      ...envelope,
+      token: { ...envelope.token, paymentData: cleanPaymentData(envelope.token.paymentData) },
+    };
     const trace: PaymentTrace = {};
     try {
       const answer = await takePayment(deps, order, payment, trace);
