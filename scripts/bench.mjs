@@ -25,6 +25,7 @@ const BENCHES = [
   { name: 'proxy cpu-per-payment', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/cpu-per-payment.ts'] },
   { name: 'proxy critical-path', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/critical-path.ts'] },
   { name: 'proxy throughput', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/throughput.ts'] },
+  { name: 'proxy rate-limit', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/rate-limit.ts'] },
   { name: 'widget element', cwd: 'widget', argv: ['bench/element.mjs'] },
 ];
 

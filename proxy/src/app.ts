@@ -9,7 +9,7 @@ import { createEpayClient, type EpayClient, type EpayTimeouts } from './epay/cli
 import { ProxyError } from './errors.js';
 import { jsonLineLogger, type Logger } from './log.js';
 import { cors } from './middleware/cors.js';
-import { rateLimit } from './middleware/rate-limit.js';
+import { clientKeyOf, rateLimit } from './middleware/rate-limit.js';
 import type { PaymentDeps } from './payment.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
@@ -116,7 +116,12 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
   app.use('/applepay/*', cors(config.allowedOrigins));
-  app.use('/applepay/*', rateLimit(config.rateLimitPerMinute, (c) => clientAddress(c, config.trustProxy)));
+  const clientKey = (c: Context) => clientKeyOf(clientAddress(c, config.trustProxy));
+  app.use('/applepay/*', rateLimit(config.rateLimitPerMinute, clientKey));
+  // The 3-D Secure return is limited too (every post of a valid context, replays included, costs calls to the bank),
+  // on a count of its own: the customer's browser posts it once per payment, and it must not spend the allowance the
+  // same address needs on /applepay/*.
+  app.use('/3ds/callback', rateLimit(config.rateLimitPerMinute, clientKey));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {

@@ -11,6 +11,13 @@ export const DEFAULT_PORT = 8787;
 export const DEFAULT_APPLE_TOKEN_MAX_AGE_S = 300;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60;
 /**
+ * Open client connections one instance holds before it drops new ones. Each is a file descriptor and a little memory;
+ * 1024 is far above what one instance serves (a payment holds its connection for at most 25 s, and a buffering reverse
+ * proxy opens one per request in flight), and keeps descriptors free for the bank, Apple and Redis under the usual
+ * open-file limits (Node raises its soft limit to the hard one, 524288 under systemd).
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/**
  * HS256 wants a key of at least 256 bits. A shorter shared secret still works (interface.md sets no length, and a
  * merchant's backend may already use one), so it is a warning at start, not a refusal.
  */
@@ -56,8 +63,10 @@ export interface ProxyConfig {
   };
   /** Exact origins allowed by CORS (scheme://host[:port]). */
   allowedOrigins: string[];
-  /** Requests per client address per minute on `/applepay/*`; 0 = off. */
+  /** Requests per client address per minute on `/applepay/*`, and separately on `/3ds/callback`; 0 = off. */
   rateLimitPerMinute: number;
+  /** Open client connections at most; the server drops new ones past it. */
+  maxConnections: number;
   /** Take the client address from `X-Forwarded-For` (behind a reverse proxy that sets it). */
   trustProxy: boolean;
   /** Settings that work but should be changed; the start command prints them. */
@@ -220,6 +229,7 @@ export function loadConfig(env: Env): ProxyConfig {
 
   const port = int('PORT', DEFAULT_PORT, 0, 65_535);
   const rateLimitPerMinute = int('RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT_PER_MINUTE, 0, 1_000_000);
+  const maxConnections = int('MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
   const trustRaw = raw('TRUST_PROXY') ?? 'false';
   if (!['true', 'false', '1', '0'].includes(trustRaw)) problems.push('TRUST_PROXY must be true or false');
 
@@ -282,6 +292,7 @@ export function loadConfig(env: Env): ProxyConfig {
     },
     allowedOrigins,
     rateLimitPerMinute,
+    maxConnections,
     trustProxy: trustRaw === 'true' || trustRaw === '1',
     warnings,
     redisUrl,

@@ -1,5 +1,6 @@
 /** @module @epay-applepay/proxy: the server that holds the secrets. */
 export { createProxyApp, closeProxyApp, MAX_BODY_BYTES, type ProxyAppOptions } from './app.js';
+export { serveProxy, type ServeProxyOptions } from './node-server.js';
 export { loadConfig, ConfigError, type ProxyConfig, type ProcessingPair, type TokenMode } from './config.js';
 export { signOrder, verifyOrder, type OrderClaims, type Order } from './order.js';
 export { ProxyError, ERROR_STATUS, type ErrorCode } from './errors.js';

@@ -1,7 +1,7 @@
 /** @module The Node entry: `pnpm --filter @epay-applepay/proxy start`. Refuses to start on bad settings. */
-import { serve } from '@hono/node-server';
 import { closeProxyApp, createProxyApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { serveProxy } from './node-server.js';
 import { RedisStore } from './redis-store.js';
 
 /** Time given to requests in flight on shutdown. */
@@ -24,7 +24,10 @@ for (const warning of config.warnings) {
 
 // Several instances behind a load balancer share one Redis for the invoice lock and the replay guard.
 const app = createProxyApp(config, config.redisUrl === undefined ? {} : { store: new RedisStore({ url: config.redisUrl }) });
-const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
+// Slow senders are cut and connections capped here; README.md, "5. Run the proxy behind your shop's domain", says what
+// the reverse proxy in front adds.
+const serverOptions = { port: config.port, hostname: process.env.HOST ?? '0.0.0.0', maxConnections: config.maxConnections };
+const server = serveProxy(app, serverOptions, (info) => {
   process.stdout.write(
     `${JSON.stringify({
       t: new Date().toISOString(),
