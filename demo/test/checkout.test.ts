@@ -130,7 +130,7 @@ describe.each(chosenEngines())('the demo checkout in %s', (engine) => {
     await page.close();
   });
 
-  it(named('3-D Secure declined at the bank: the shop\u2019s failure page, FAILED 455, nothing charged'), async () => {
+  it(named('3-D Secure declined at the bank: the shop\u2019s failure page, 3D 455 (a failed check), nothing charged'), async () => {
     const { page, invoiceId } = await openShop();
     await payWith(page, /0011/);
     await page.click({ css: 'button[type=submit]', text: 'Decline' });
@@ -139,7 +139,7 @@ describe.each(chosenEngines())('the demo checkout in %s', (engine) => {
     await page.waitFor({ css: 'h1', text: 'The payment did not go through' });
     await until(() => page.text(testId('reason'))).toContain('(455)');
     await page.screenshot('3ds-declined');
-    expect(await ledgerOf(sandbox.bankUrl, invoiceId)).toEqual([expect.objectContaining({ statusName: 'FAILED', reasonCode: '455' })]);
+    expect(await ledgerOf(sandbox.bankUrl, invoiceId)).toEqual([expect.objectContaining({ statusName: '3D', reasonCode: '455' })]);
     await page.close();
   });
 

@@ -17,11 +17,13 @@ import { encryptCryptogram } from '../src/epay/cryptogram.js';
 import { buildCryptopayRequest } from '../src/epay/cryptopay-request.js';
 import { sanitize } from '../src/log.js';
 import { signOrder, verifyOrder } from '../src/order.js';
-import { takePayment, type PaymentDeps } from '../src/payment.js';
+import type { PaymentDeps } from '../src/payment/deps.js';
+import { PaymentAttempt } from '../src/payment/attempt.js';
+import { takePayment } from '../src/payment/authorize.js';
 import { parsePaymentRequest } from '../src/routes/payments.js';
 import { createSealer } from '../src/seal.js';
 import { MemoryStore } from '../src/store.js';
-import { createTokenOpener } from '../src/token-opener.js';
+import { createAppleTokenReader } from '../src/applepay/apple-token-reader.js';
 import { ORDER_SECRET, payment, sandboxProxyEnv, sharedApple, SHOP_ORIGIN } from '../test/harness.js';
 import { isMain, median, report, timeOps, type BenchRow, type Timing } from './measure.js';
 
@@ -40,8 +42,8 @@ function instantBank(publicKey: KeyObject): EpayClient {
   let seq = 0;
   return {
     ...real,
-    getToken: async () => ({ ok: true, token: 'bench-token' }),
-    prefetchToken: () => {},
+    getPaymentToken: async () => ({ ok: true, token: 'bench-token' }),
+    prefetchPaymentToken: () => {},
     getPublicKey: async () => publicKey,
     cryptopay: async (body) => {
       // The real client serialises the body before it sends it; that cost belongs to the payment.
@@ -87,7 +89,7 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
     epay: instantBank(bankKey),
     store: new MemoryStore(),
     sealer: createSealer(config.orderSigningSecret, '3ds-context'),
-    tokens: createTokenOpener(config),
+    appleTokens: createAppleTokenReader(config),
   };
 
 
@@ -119,7 +121,7 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
     // What the route does around the app's plumbing: body JSON in, order check, takePayment, answer JSON out.
     pipeline: async (i: number, round: number) => {
       const { order, payment: p } = parsePaymentRequest(JSON.parse(pipelineBodyOf(i, round)));
-      const answer = await takePayment(deps, await verifyOrder(order, ORDER_SECRET), p);
+      const answer = await takePayment(deps, new PaymentAttempt(await verifyOrder(order, ORDER_SECRET), p));
       if (answer.status !== 'paid') throw new Error(`bench payment failed: ${answer.status}`);
       JSON.stringify(answer);
     },

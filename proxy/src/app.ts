@@ -4,21 +4,20 @@ import { bodyLimit } from 'hono/body-limit';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createMerchantSessionClient } from './applepay/merchant-session.js';
 import type { ProxyConfig } from './config.js';
-import type { ProxyEnv } from './context.js';
+import type { HonoEnv } from './hono-env.js';
 import { createEpayClient, type EpayClient, type EpayTimeouts } from './epay/client.js';
 import { ProxyError } from './errors.js';
 import { jsonLineLogger, type Logger } from './log.js';
 import { cors } from './middleware/cors.js';
 import { clientKeyOf, rateLimit } from './middleware/rate-limit.js';
-import type { PaymentDeps } from './payment.js';
+import type { PaymentDeps } from './payment/deps.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
 import { sessionRoutes, type MerchantSessions } from './routes/session.js';
 import { threeDsRoutes } from './routes/three-ds.js';
 import { createSealer } from './seal.js';
-import { MemoryStore, type ProxyStore } from './store.js';
-import { StoreUnavailableError } from './redis-store.js';
-import { createTokenOpener } from './token-opener.js';
+import { MemoryStore, type ProxyStore, StoreUnavailableError } from './store.js';
+import { createAppleTokenReader } from './applepay/apple-token-reader.js';
 
 /** Largest request body: an Apple Pay payment with contacts is about 5 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -70,7 +69,7 @@ function clientAddress(c: Context, trustProxy: boolean): string {
  * serve({ fetch: createProxyApp(config).fetch, port: config.port });
  * ```
  */
-export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {}): Hono<ProxyEnv> {
+export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {}): Hono<HonoEnv> {
   const log = options.logger ?? jsonLineLogger;
   const epay =
     options.epay ?? createEpayClient({ ...config.epay, ...(options.epayTimeouts ? { timeouts: options.epayTimeouts } : {}) });
@@ -80,7 +79,7 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
     epay,
     store,
     sealer: createSealer(config.orderSigningSecret, '3ds-context'),
-    tokens: createTokenOpener(config),
+    appleTokens: createAppleTokenReader(config),
   };
   const appleClient =
     options.merchantSessions === undefined
@@ -94,7 +93,7 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
       : undefined;
   const apple = options.merchantSessions ?? appleClient!;
 
-  const app = new Hono<ProxyEnv>();
+  const app = new Hono<HonoEnv>();
 
   app.use('*', async (c, next) => {
     const started = performance.now();

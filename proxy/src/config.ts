@@ -1,8 +1,5 @@
 /** @module loadConfig: every setting of the proxy, validated once at start, every problem named in one error. */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createPaymentTokenDecryptor } from './applepay/decrypt-token.js';
-import { getTokenSignatureVerifier } from './applepay/token-signature.js';
+import { CERT, checkAppleFiles, createSettingsReader, type Env, KEY } from './config-reader.js';
 
 /** Halyk ePay's production hosts (spec Part 1). */
 export const DEFAULT_EPAY_OAUTH_URL = 'https://epay-oauth.homebank.kz/oauth2/token';
@@ -88,10 +85,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-
 const HOST_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Parses and validates the proxy's settings from an environment.
@@ -104,54 +98,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * ```
  */
 export function loadConfig(env: Env): ProxyConfig {
-  const problems: string[] = [];
-  const raw = (name: string): string | undefined => {
-    const v = env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
-  const required = (name: string): string => {
-    const v = raw(name);
-    if (v === undefined) problems.push(`${name} is required`);
-    return v ?? '';
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const v = raw(name);
-    if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return Number(v);
-  };
-  const url = (name: string, value: string | undefined, opts: { httpOnLoopback?: boolean } = {}): string => {
-    if (value === undefined || value === '') return '';
-    let u: URL;
-    try {
-      u = new URL(value);
-    } catch {
-      problems.push(`${name} must be an absolute URL`);
-      return '';
-    }
-    const httpOk = u.protocol === 'http:' && (opts.httpOnLoopback ?? true) && LOOPBACK_HOSTS.has(u.hostname);
-    if (u.protocol !== 'https:' && !httpOk) problems.push(`${name} must be https (http only on localhost)`);
-    if (u.username || u.password || u.search || u.hash) problems.push(`${name} must have no credentials, query or fragment`);
-    return u.href.replace(/\/+$/, '');
-  };
-  const pemFiles = (name: string, value: string | undefined, label: RegExp): string[] => {
-    if (value === undefined) return [];
-    return value.split(',').map((p) => p.trim()).filter(Boolean).map((path) => {
-      try {
-        const text = readFileSync(path, 'utf8');
-        if (!label.test(text)) problems.push(`${name}: ${path} is not a PEM file of the expected kind`);
-        return text;
-      } catch {
-        problems.push(`${name}: cannot read ${path}`);
-        return '';
-      }
-    });
-  };
-  const CERT = /-----BEGIN CERTIFICATE-----/;
-  const KEY = /-----BEGIN (?:EC |RSA |ENCRYPTED )?PRIVATE KEY-----/;
+  const { problems, raw, required, int, url, pemFiles } = createSettingsReader(env);
 
   const publicUrl = url('PUBLIC_URL', required('PUBLIC_URL'));
   const clientId = required('EPAY_CLIENT_ID');
@@ -247,30 +194,7 @@ export function loadConfig(env: Env): ProxyConfig {
     }
   }
 
-  // The PEM files must be what they claim, and each key must belong to its certificate: found now, not at the first
-  // payment or merchant validation. Messages name the setting only, never key material.
-  if (identityCertPem && identityKeyPem && !pairMatches(identityCertPem, identityKeyPem)) {
-    problems.push('APPLE_IDENTITY_CERT and APPLE_IDENTITY_KEY: not a certificate and its own private key');
-  }
-  processing.forEach((pair, i) => {
-    if (!pair.certPem || !pair.keyPem) return;
-    if (!pairMatches(pair.certPem, pair.keyPem)) {
-      problems.push(`APPLE_PROCESSING_CERT and APPLE_PROCESSING_KEY (pair ${i + 1}): not a certificate and its own private key`);
-      return;
-    }
-    try {
-      createPaymentTokenDecryptor({ pairs: [pair], ...(rootCaPem ? { rootCaPem } : {}) });
-    } catch (err) {
-      problems.push(`APPLE_PROCESSING_CERT (pair ${i + 1}): ${err instanceof Error ? err.message : 'unusable'}`);
-    }
-  });
-  if (rootCaPem) {
-    try {
-      getTokenSignatureVerifier(rootCaPem);
-    } catch {
-      problems.push('APPLE_ROOT_CA: not an X.509 certificate');
-    }
-  }
+  checkAppleFiles(problems, { identityCertPem, identityKeyPem, processing, rootCaPem });
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -297,13 +221,4 @@ export function loadConfig(env: Env): ProxyConfig {
     warnings,
     redisUrl,
   };
-}
-
-/** True when `certPem` parses as X.509 and `keyPem` is its private key. */
-function pairMatches(certPem: string, keyPem: string): boolean {
-  try {
-    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
-  } catch {
-    return false;
-  }
 }

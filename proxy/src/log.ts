@@ -14,7 +14,8 @@ const SECRET_SHAPES: RegExp[] = [
   /\b\d{12,19}\b/, // a PAN or device PAN
   /-----BEGIN [A-Z ]+-----/, // PEM material
   /\bBearer\s+\S+/i,
-  /[A-Za-z0-9+/_-]{40,}={0,2}/, // base64 blobs: cryptograms, tokens, paymentData
+  /[A-Za-z0-9+/_-]{40,}={0,2}/, // base64 blobs: tokens, paymentData
+  /[A-Za-z0-9+/]{20,}={1,2}/, // padded base64 from 15 bytes: an online payment cryptogram is 20 bytes, 28 characters
 ];
 
 /** Fields whose values are safe by construction and may be long (request ids, paths). */

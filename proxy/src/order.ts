@@ -74,7 +74,7 @@ const MAX_LINK = 2048;
 /** The currency of an order that names none. */
 const DEFAULT_CURRENCY = 'KZT';
 /** Largest amount taken, in major units. */
-const MAX_AMOUNT = 1e12;
+export const MAX_ORDER_AMOUNT = 1e12;
 /**
  * A positive number as `String(n)` spells it: the shortest decimal that reads back as the same double, in exponent
  * form below 1e-6 and from 1e21 (`1e-9`, `1.5e-7`, `1e+21`).
@@ -102,7 +102,7 @@ export function decimalPlaces(n: number): number {
 
 /**
  * The amount in minor units. Exact for a verified order's amount (at most the currency's decimals, at most
- * `MAX_AMOUNT`): the product is then within far less than half a unit of the whole number it rounds to.
+ * `MAX_ORDER_AMOUNT`): the product is then within far less than half a unit of the whole number it rounds to.
  *
  * @example
  * ```ts
@@ -119,7 +119,7 @@ function amountProblem(amount: unknown, currency: Currency): string | undefined 
   // The bank takes the amount as sent: anything finer than the currency's minor unit is refused there, after the
   // invoice was marked and the token spent, so it is refused here.
   if (decimalPlaces(amount) > currency.exponent) return `amount must have at most ${currency.exponent} decimals`;
-  if (amount > MAX_AMOUNT) return 'amount is too large';
+  if (amount > MAX_ORDER_AMOUNT) return 'amount is too large';
   return undefined;
 }
 

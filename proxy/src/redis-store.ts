@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ProxyStore } from './store.js';
+import { type ProxyStore, StoreUnavailableError } from './store.js';
+
+export { StoreUnavailableError } from './store.js';
 
 /** A claim waits at most this long for Redis; then the request fails rather than hang the customer's sheet. */
 export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
@@ -20,11 +22,6 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'epay-applepay:';
  * and was then taken by another instance.
  */
 const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-
-/** Redis did not answer a claim. Nothing was sent to the bank; the request fails as an internal error. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-}
 
 export interface RedisStoreOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://…` (TLS). */

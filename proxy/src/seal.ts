@@ -24,11 +24,11 @@ export class SealError extends Error {
   }
 }
 
-/** Seals and opens JSON values for one purpose; keys for different purposes are independent. */
+/** Seals and unseals JSON values for one purpose; keys for different purposes are independent. */
 export interface Sealer {
   seal(value: object, ttlMs: number, now?: number): string;
   /** @throws {SealError} */
-  open<T>(sealed: string, now?: number): T;
+  unseal<T>(sealed: string, now?: number): T;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface Sealer {
  * ```ts
  * const s = createSealer(config.orderSigningSecret, '3ds-context');
  * const ctx = s.seal({ invoiceId: '000123456' }, 30 * 60_000);
- * s.open<{ invoiceId: string }>(ctx).invoiceId; // '000123456'
+ * s.unseal<{ invoiceId: string }>(ctx).invoiceId; // '000123456'
  * ```
  */
 export function createSealer(secret: string, purpose: string): Sealer {
@@ -53,7 +53,7 @@ export function createSealer(secret: string, purpose: string): Sealer {
       const body = Buffer.concat([cipher.update(plain), cipher.final()]);
       return Buffer.concat([Buffer.from([SEAL_VERSION]), iv, body, cipher.getAuthTag()]).toString('base64url');
     },
-    open<T>(sealed: string, now = Date.now()): T {
+    unseal<T>(sealed: string, now = Date.now()): T {
       if (typeof sealed !== 'string' || sealed.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(sealed)) {
         throw new SealError('malformed');
       }

@@ -4,6 +4,11 @@
  * in memory by default.
  */
 
+/** A shared store did not answer. Nothing was sent to the bank; the request fails with 503 `store_unavailable`. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
 /** Keys expire on their own; every method is atomic per key. */
 export interface ProxyStore {
   /** Sets `key` if absent, for `ttlMs`. True when this call set it (the lock or the first use is ours). */

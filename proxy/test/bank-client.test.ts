@@ -6,9 +6,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_EPAY, startFakeEpay } from '@epay-applepay/sandbox';
 import { createEpayClient } from '../src/epay/client.js';
-import { bankPrivateKey, invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack } from './harness.js';
+import { bankPrivateKey, invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack, TEST_PAN, SCENARIO_AMOUNT } from './harness.js';
 
-const PAN = '4400430100000001';
+const PAN = TEST_PAN;
 
 describe('expires_in as a string', () => {
   let s: Stack;
@@ -50,8 +50,8 @@ describe('the bank rotates its public key', () => {
   });
 
   it('any other refusal is final: declined, cryptopay sent once', async () => {
-    const o = await order({ amount: 990.87 });
-    const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: 990.87 }) });
+    const o = await order({ amount: SCENARIO_AMOUNT.notPermitted });
+    const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.notPermitted }) });
     expect([r.status, r.json.error.bankCode]).toEqual([402, 487]);
     expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(1);
   });

@@ -10,14 +10,14 @@ import { serve, type ServerType } from '@hono/node-server';
 import { closeProxyApp, createProxyApp } from '../src/app.js';
 import { createEpayClient, type EpayClient } from '../src/epay/client.js';
 import type { LogRecord } from '../src/log.js';
-import { PAYMENT_BUDGET_MS } from '../src/payment.js';
-import { ORDER_SECRET, startStack, type Stack } from './harness.js';
+import { PAYMENT_BUDGET_MS } from '../src/payment/attempt.js';
+import { ORDER_SECRET, startStack, type Stack, TEST_EPAY_TIMEOUTS } from './harness.js';
 import { checkAgainstLedger, drivePayments, planPayments, tally, type PaymentResult } from './workload.js';
 
 const COUNT = 200;
 const CONCURRENCY = 20;
 const FAULTS = { rate: 0.2, seed: 6 };
-const TIMEOUTS = { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 };
+const TIMEOUTS = TEST_EPAY_TIMEOUTS;
 
 let s: Stack;
 let server: ServerType | undefined;

@@ -12,11 +12,11 @@ import { loadConfig } from '../src/config.js';
 import { ERROR_STATUS } from '../src/errors.js';
 import type { LogRecord } from '../src/log.js';
 import { THREE_DS_CODE } from '@epay-applepay/sandbox';
-import { forms, order, payment, postForm, SHOP_ORIGIN, startStack, type Stack } from './harness.js';
+import { forms, invoiceOf, order, payment, postForm, SHOP_ORIGIN, startStack, type Stack, TEST_EPAY_TIMEOUTS, TEST_PAN, SCENARIO_AMOUNT } from './harness.js';
 
 /** Fixed, so a failure reproduces; fast-check prints the counterexample and the path to it. */
 const SEED = 20_240_606;
-const PAN = '4400430100000001';
+const PAN = TEST_PAN;
 const STACK_TRACE = /\bat\s+\S+\s+\(|node_modules|\/src\/|\.[cm]?[jt]s:\d+|\b(?:TypeError|ReferenceError|SyntaxError|RangeError)\b/;
 
 let s: Stack;
@@ -32,16 +32,16 @@ let pending: ThreeDs;
 
 /** Starts a payment that the sandbox bank sends to 3-D Secure; returns its sealed context and the bank's form. */
 async function start3ds(): Promise<ThreeDs> {
-  const o = await order({ amount: 100.11, backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' });
+  const o = await order({ amount: SCENARIO_AMOUNT.threeDs, backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' });
   const r = await app.request('/applepay/payments', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ order: o, payment: payment(s.apple, { amount: 100.11 }) }),
+    body: JSON.stringify({ order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.threeDs }) }),
   });
   const json = (await r.json()) as { status: string; form: { action: string; fields: Record<string, string> } };
   expect(json.status).toBe('3ds');
   return {
-    invoiceId: JSON.parse(Buffer.from(o.split('.')[1]!, 'base64url').toString()).invoiceId,
+    invoiceId: invoiceOf(o),
     ctx: new URL(json.form.fields.TermUrl!).searchParams.get('ctx')!,
     action: json.form.action,
     fields: json.form.fields,
@@ -214,7 +214,7 @@ beforeAll(async () => {
   app = createProxyApp(loadConfig(s.env), {
     logger: (r) => logs.push(r),
     appleCa: s.apple.tlsCaPem,
-    epayTimeouts: { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 },
+    epayTimeouts: TEST_EPAY_TIMEOUTS,
     merchantSessions: {
       async requestSession(url) {
         sessionUrls.push(url);

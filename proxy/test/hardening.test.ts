@@ -7,10 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { closeProxyApp, createProxyApp, MAX_BODY_BYTES } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ERROR_STATUS } from '../src/errors.js';
-import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack } from './harness.js';
+import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack, TEST_EPAY_TIMEOUTS, TEST_PAN } from './harness.js';
 
 const RATE = 3;
-const PAN = '4400430100000001';
+const PAN = TEST_PAN;
 let s: Stack;
 const apps: Array<ReturnType<typeof createProxyApp>> = [];
 
@@ -19,7 +19,7 @@ function app(env: Record<string, string> = {}) {
   const a = createProxyApp(loadConfig({ ...s.env, ...env }), {
     logger: () => {},
     appleCa: s.apple.tlsCaPem,
-    epayTimeouts: { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 },
+    epayTimeouts: TEST_EPAY_TIMEOUTS,
   });
   apps.push(a);
   return a;

@@ -25,6 +25,32 @@ import type { LogRecord } from '../src/log.js';
 import { signOrder, type OrderClaims } from '../src/order.js';
 
 export const ORDER_SECRET = 'test-order-signing-secret-0123456789abcdef';
+/** The one device PAN the tests pay with: its last two digits (`01`) pick no scenario, so the amount decides. */
+export const TEST_PAN = '4400430100000001';
+/**
+ * The sandbox bank's scenarios by name: an amount's minor units pick what the bank does (docs/sandbox.md). Use these
+ * instead of writing `100.11` for "3-D Secure".
+ */
+export const SCENARIO_AMOUNT = {
+  paid: 1500,
+  threeDs: 100.11,
+  doNotHonor: 1500.05,
+  insufficientFunds: 1500.51,
+  notPermitted: 1500.87,
+  notFinalCharged: 1500.54,
+  notFinalUncharged: 1500.55,
+  notFinal459Charged: 1500.59,
+  slow: 1500.61,
+  garbage: 1500.71,
+  bankError: 1500.72,
+  droppedCharged: 1500.73,
+  droppedUncharged: 1500.74,
+  bankErrorChargedTerminalNotFound: 1500.75,
+  alreadyExistsCharged: 1500.77,
+  paymentSystemTimeout: 1500.58,
+} as const;
+/** Bank timeouts short enough for tests (production keeps the defaults). */
+export const TEST_EPAY_TIMEOUTS = { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 } as const;
 export const SHOP_DOMAIN = 'shop.example';
 export const SHOP_ORIGIN = `https://${SHOP_DOMAIN}`;
 
@@ -125,7 +151,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   const app = createProxyApp(config, {
     logger: (r) => logs.push(r),
     appleCa: apple.tlsCaPem,
-    epayTimeouts: { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 },
+    epayTimeouts: TEST_EPAY_TIMEOUTS,
     ...o.app,
   });
   started.get(server!)!(app.fetch);
@@ -143,6 +169,16 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     },
   };
 }
+/**
+ * A second proxy instance for the same stack: the same settings, its own store (unless one is given) and log. Drive it
+ * with `app.request(url, init)`; close it with {@link closeProxyApp}.
+ */
+export function secondApp(s: Stack, options: ProxyAppOptions = {}) {
+  const logs: LogRecord[] = [];
+  const app = createProxyApp(s.config, { logger: (l) => logs.push(l), appleCa: s.apple.tlsCaPem, epayTimeouts: TEST_EPAY_TIMEOUTS, ...options });
+  return { app, logs };
+}
+
 const started = new WeakMap<object, (h: (req: Request) => Response | Promise<Response>) => void>();
 
 /** The invoice of an order token (read without verifying, as the element does). */
@@ -217,7 +253,7 @@ export async function postForm(url: string, fields: Record<string, string>) {
 }
 
 /** The sandbox's 3-D Secure amount: its minor units `11` pick the 3-D Secure scenario. */
-export const THREE_DS_AMOUNT = 100.11;
+export const THREE_DS_AMOUNT = SCENARIO_AMOUNT.threeDs;
 
 /** Pays an order of {@link THREE_DS_AMOUNT}: the bank asks for 3-D Secure; returns the order and the bank's form. */
 export async function start3ds(s: Stack, claims: Partial<OrderClaims> = {}) {

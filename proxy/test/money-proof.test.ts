@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { THREE_DS_FAILED } from '@epay-applepay/sandbox';
 import { createProxyApp } from '../src/app.js';
 import type { LogRecord } from '../src/log.js';
-import { invoiceOf, order, passwordPage, payment, post, type Stack, start3ds, startStack } from './harness.js';
+import { invoiceOf, order, passwordPage, payment, post, type Stack, start3ds, startStack, TEST_EPAY_TIMEOUTS, TEST_PAN, SCENARIO_AMOUNT } from './harness.js';
 
-const PAN = '4400430100000001';
+const PAN = TEST_PAN;
 let s: Stack;
 
 async function pay(amount: number) {
@@ -28,7 +28,7 @@ afterAll(() => s?.close());
 
 describe('a cryptopay refusal is settled by the status call', () => {
   it('477 "operation already exists" while the payment went through → 200 paid from the bank record, charged once', async () => {
-    const { r, invoiceId, calls } = await pay(1200.77);
+    const { r, invoiceId, calls } = await pay(SCENARIO_AMOUNT.alreadyExistsCharged);
     expect([r.status, r.json.status]).toEqual([200, 'paid']);
     const [charge] = s.bank.ledger.paid(invoiceId);
     expect(r.json.payment).toMatchObject({ id: charge!.id, invoiceId, reference: charge!.reference });
@@ -36,7 +36,7 @@ describe('a cryptopay refusal is settled by the status call', () => {
   });
 
   it('458 (payment-system timeout) that charged nothing → 402 declined only after the status call found no payment', async () => {
-    const { r, invoiceId, calls } = await pay(1200.58);
+    const { r, invoiceId, calls } = await pay(SCENARIO_AMOUNT.paymentSystemTimeout);
     expect([r.status, r.json.error.bankCode]).toEqual([402, 458]);
     expect(s.bank.ledger.byInvoice(invoiceId)).toEqual([]);
     const paths = calls().map((c) => c.path);
@@ -44,7 +44,7 @@ describe('a cryptopay refusal is settled by the status call', () => {
   });
 
   it('a final issuer decline (51) → 402 declined, the status call showing the failed payment', async () => {
-    const { r, invoiceId, calls } = await pay(1200.51);
+    const { r, invoiceId, calls } = await pay(SCENARIO_AMOUNT.insufficientFunds);
     expect([r.status, r.json.error.bankCode]).toEqual([402, 51]);
     expect(s.bank.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'FAILED' }]);
     expect(calls().some((c) => c.path.startsWith('/check-status/'))).toBe(true);
@@ -53,11 +53,11 @@ describe('a cryptopay refusal is settled by the status call', () => {
 
 describe('"terminal not found" from the status call proves nothing', () => {
   it('a bank error that charged, then 104 "Terminal not found" → 504 outcome_unknown, never "nothing was charged"', async () => {
-    const { o, r, invoiceId } = await pay(1300.75);
+    const { o, r, invoiceId } = await pay(SCENARIO_AMOUNT.bankErrorChargedTerminalNotFound);
     expect([r.status, r.json.error.code]).toEqual([504, 'outcome_unknown']);
     expect(s.bank.ledger.paid(invoiceId)).toHaveLength(1);
     // A retry of the order never sends a second cryptopay while the bank cannot say what happened.
-    const again = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: 1300.75, pan: PAN }) });
+    const again = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.bankErrorChargedTerminalNotFound, pan: PAN }) });
     expect([again.status, again.json.error.code]).toEqual([409, 'payment_in_progress']);
     expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceId)).toHaveLength(1);
     expect(s.bank.ledger.paid(invoiceId)).toHaveLength(1);
@@ -66,7 +66,7 @@ describe('"terminal not found" from the status call proves nothing', () => {
 
 describe('the status call', () => {
   it('asks for a terminal token (no invoiceID, no amount) for each status call; cryptopay keeps the invoice token', async () => {
-    const { r, invoiceId, calls } = await pay(1400.54); // 454 not final, then the status call finds AUTH
+    const { r, invoiceId, calls } = await pay(SCENARIO_AMOUNT.notFinalCharged); // 454 not final, then the status call finds AUTH
     expect([r.status, r.json.status]).toEqual([200, 'paid']);
     const tokens = calls().filter((c) => c.path === '/oauth2/token');
     const statuses = calls().filter((c) => c.path.startsWith('/check-status/'));
@@ -78,8 +78,8 @@ describe('the status call', () => {
   it('"not found" is code 102 even with HTTP 400: a bank error proven uncharged → 502 bank_unavailable', async () => {
     const t = await startStack({ bank: { notFoundHttpStatus: 400 } });
     try {
-      const o = await order({ amount: 1500.72 });
-      const r = await post(`${t.url}/applepay/payments`, { order: o, payment: payment(t.apple, { amount: 1500.72, pan: PAN }) });
+      const o = await order({ amount: SCENARIO_AMOUNT.bankError });
+      const r = await post(`${t.url}/applepay/payments`, { order: o, payment: payment(t.apple, { amount: SCENARIO_AMOUNT.bankError, pan: PAN }) });
       expect([r.status, r.json.error.code]).toEqual([502, 'bank_unavailable']);
       expect(t.bank.ledger.byInvoice(invoiceOf(o))).toEqual([]);
     } finally {
@@ -102,7 +102,7 @@ describe('after 3-D Secure', () => {
     const other = createProxyApp(s.config, {
       logger: (l) => logs.push(l),
       appleCa: s.apple.tlsCaPem,
-      epayTimeouts: { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 },
+      epayTimeouts: TEST_EPAY_TIMEOUTS,
     });
     const again = await other.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
     expect(again.status).toBe(303);

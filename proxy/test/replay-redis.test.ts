@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeProxyApp, createProxyApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { RedisStore } from '../src/redis-store.js';
-import { forms, invoiceOf, order, payment, post, postForm, type Stack, startStack } from './harness.js';
+import { forms, invoiceOf, order, payment, post, postForm, type Stack, startStack, TEST_EPAY_TIMEOUTS, TEST_PAN, SCENARIO_AMOUNT } from './harness.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { THREE_DS_CODE } from '@epay-applepay/sandbox';
 
 /** A card the sandbox bank pays without 3-D Secure (its last two digits pick the scenario). */
-const PAN = '4400430100000001';
+const PAN = TEST_PAN;
 let redis: RedisServer;
 let a: Stack;
 let b: ReturnType<typeof createProxyApp>;
@@ -43,7 +43,7 @@ beforeAll(async () => {
   b = createProxyApp(config, {
     logger: () => {},
     appleCa: a.apple.tlsCaPem,
-    epayTimeouts: { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 },
+    epayTimeouts: TEST_EPAY_TIMEOUTS,
     store: new RedisStore({ url: config.redisUrl! }),
   });
 });
@@ -69,10 +69,10 @@ describe('two instances, one Redis', () => {
   });
 
   it('the same invoice on both instances at once → one 409 payment_in_progress, one charge', async () => {
-    const o = await order({ amount: 100.61 }); // the slow scenario keeps the winner at the bank for a second
+    const o = await order({ amount: SCENARIO_AMOUNT.slow }); // the slow scenario keeps the winner at the bank for a second
     const results = await Promise.all([
-      payA({ order: o, payment: payment(a.apple, { amount: 100.61 }) }),
-      payB({ order: o, payment: payment(a.apple, { amount: 100.61 }) }),
+      payA({ order: o, payment: payment(a.apple, { amount: SCENARIO_AMOUNT.slow }) }),
+      payB({ order: o, payment: payment(a.apple, { amount: SCENARIO_AMOUNT.slow }) }),
     ]);
     const byStatus = results.map((r) => r.status).sort();
     expect(byStatus).toEqual([200, 409]);
@@ -91,8 +91,8 @@ describe('two instances, one Redis', () => {
   });
 
   it('the same 3-D Secure callback on both instances → confirmed once, one charge', async () => {
-    const o = await order({ amount: 100.11, backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' });
-    const started = await payA({ order: o, payment: payment(a.apple, { amount: 100.11 }) });
+    const o = await order({ amount: SCENARIO_AMOUNT.threeDs, backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' });
+    const started = await payA({ order: o, payment: payment(a.apple, { amount: SCENARIO_AMOUNT.threeDs }) });
     expect(started.json.status).toBe('3ds');
     const form = started.json.form as { action: string; fields: Record<string, string> };
 

@@ -3,7 +3,7 @@
  * after the customer authorizes only `cryptopay` is left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack } from './harness.js';
+import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack, SCENARIO_AMOUNT } from './harness.js';
 
 let s: Stack;
 beforeAll(async () => {
@@ -113,12 +113,12 @@ describe('the early bank token', () => {
   });
 
   it('is used once: a second attempt on the same order fetches a fresh token', async () => {
-    const o = await order({ amount: 3400.05 }); // declined, so the order can be tried again
+    const o = await order({ amount: SCENARIO_AMOUNT.doNotHonor }); // declined, so the order can be tried again
     expect((await session({ validationURL: s.gateway.validationUrl, order: o })).status).toBe(200);
-    const first = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: 3400.05 }) });
+    const first = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }) });
     expect(first.status).toBe(402);
     const mark = s.bank.calls.length;
-    await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: 3400.05 }) });
+    await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }) });
     expect(s.bank.calls.slice(mark).map((c) => c.path)).toContain('/oauth2/token');
   });
 });

@@ -8,7 +8,7 @@ import { closeProxyApp, createProxyApp } from '../src/app.js';
 import { createEpayClient, type EpayClient } from '../src/epay/client.js';
 import type { LogRecord } from '../src/log.js';
 import { createSealer } from '../src/seal.js';
-import { invoiceOf, passwordPage, postForm, type Stack, start3ds, startStack } from './harness.js';
+import { invoiceOf, passwordPage, postForm, type Stack, start3ds, startStack, SCENARIO_AMOUNT } from './harness.js';
 
 let s: Stack;
 beforeAll(async () => {
@@ -80,10 +80,10 @@ describe('a burst of posts', () => {
 describe('the callback’s log line', () => {
   it('names session_expired, invalid_context and invalid_request for what they are, never "declined"', async () => {
     const sealer = createSealer(s.config.orderSigningSecret, '3ds-context');
-    const old = sealer.seal({ id: 'x', invoiceId: '123456789', amount: 100.11, currency: 'KZT' }, 1_000, Date.now() - 60_000);
+    const old = sealer.seal({ id: 'x', invoiceId: '123456789', amount: SCENARIO_AMOUNT.threeDs, currency: 'KZT' }, 1_000, Date.now() - 60_000);
     await postForm(`${s.url}/3ds/callback?ctx=${old}`, { PaRes: 'p', MD: 'm' });
     await postForm(`${s.url}/3ds/callback?ctx=nonsense`, { PaRes: 'p', MD: 'm' });
-    const fresh = sealer.seal({ id: 'y', invoiceId: '123456789', amount: 100.11, currency: 'KZT' }, 60_000);
+    const fresh = sealer.seal({ id: 'y', invoiceId: '123456789', amount: SCENARIO_AMOUNT.threeDs, currency: 'KZT' }, 60_000);
     await postForm(`${s.url}/3ds/callback?ctx=${fresh}`, {});
     const outcomes = s.logs.filter((l) => l.path === '/3ds/callback').slice(-3).map((l) => [l.outcome, l.code]);
     expect(outcomes).toEqual([

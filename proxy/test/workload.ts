@@ -6,6 +6,7 @@
 import { Agent, request } from 'undici';
 import type { BankCall, Charge, FakeApple } from '@epay-applepay/sandbox';
 import { signOrder } from '../src/order.js';
+import { TEST_PAN } from './harness.js';
 
 /** The sandbox bank's scenarios (amount's minor units) a workload mixes, with what each must end as. */
 export const SCENARIO_OUTCOME = {
@@ -40,7 +41,7 @@ export const DEFAULT_MIX: Mix = {
 };
 
 /** A card the sandbox pays without 3-D Secure: the amount's minor units pick the scenario. */
-const PAN = '4400430100000001';
+const PAN = TEST_PAN;
 
 export interface PlannedPayment {
   invoiceId: string;

@@ -4,30 +4,8 @@
  */
 import type { TokenMode } from '../config.js';
 import type { Order } from '../order.js';
+import type { ApplePayPayment, DecryptedCard } from '../applepay/payment-types.js';
 import type { CryptogramFields } from './cryptogram.js';
-
-/** The parts of a decrypted Apple Pay payload the bank needs (decrypt mode). */
-export interface DecryptedCard {
-  applicationPrimaryAccountNumber: string;
-  /** YYMMDD */
-  applicationExpirationDate: string;
-  paymentData: { onlinePaymentCryptogram?: string; eciIndicator?: string };
-}
-
-/** Apple Pay JS `ApplePayPaymentContact`, the fields we read. */
-export interface ApplePayContact {
-  givenName?: unknown;
-  familyName?: unknown;
-  emailAddress?: unknown;
-  phoneNumber?: unknown;
-}
-
-/** Apple Pay JS `ApplePayPayment` as the element posts it. */
-export interface ApplePayPayment {
-  token: { paymentData: Record<string, unknown>; paymentMethod?: unknown; transactionIdentifier?: unknown };
-  billingContact?: ApplePayContact;
-  shippingContact?: ApplePayContact;
-}
 
 /** Halyk's iOS SDK placeholders for passthrough mode (spec Part 2). */
 export const PASSTHROUGH_HPAN = 'AppleToken';

@@ -1,7 +1,7 @@
 /**
  * @module The short list of `cryptopay` refusal codes that are final card declines. The bank publishes no list of
  * final codes, so a refusal is settled by the status call first; this list only decides a refusal whose status the
- * bank cannot tell. See README.md, "Money rules".
+ * bank cannot tell. See docs/money-rules.md.
  */
 
 /**

@@ -1,6 +1,6 @@
 /**
  * @module The bank's transaction status names (`statusName` of the status call) and the rules read from them, in one
- * place. See README.md, "Money rules".
+ * place. See docs/money-rules.md.
  */
 
 /** Money is held (AUTH, two-stage terminal) or taken (CHARGE): the customer paid. */

@@ -82,7 +82,7 @@ describe('the status call', () => {
 
   it('cryptopay and confirm keep the token asked for the invoice and amount', async () => {
     tokenForms.length = 0;
-    await client.getToken(scope, Date.now() + 3_000);
+    await client.getPaymentToken(scope, Date.now() + 3_000);
     expect(Object.fromEntries(tokenForms[0]!)).toMatchObject({ invoiceID: scope.invoiceId, amount: '1500', currency: 'KZT', terminal: 'term' });
   });
 });
@@ -122,14 +122,14 @@ describe('tokens asked for when a sheet opens', () => {
     }) as typeof clearTimeout);
     try {
       for (let i = 0; i < 200; i++) {
-        client.prefetchToken(scope);
-        expect((await client.getToken(scope, Date.now() + 3_000)).ok).toBe(true);
+        client.prefetchPaymentToken(scope);
+        expect((await client.getPaymentToken(scope, Date.now() + 3_000)).ok).toBe(true);
       }
       await new Promise((r) => realSet(r, 20));
       expect(live.size).toBe(0);
       expect(client.prefetchStats()).toEqual({ tokens: 0, timers: 0 });
       // An abandoned sheet keeps its token until it is too old, then nothing.
-      client.prefetchToken({ ...scope, invoiceId: '000999999' });
+      client.prefetchPaymentToken({ ...scope, invoiceId: '000999999' });
       await new Promise((r) => realSet(r, 50));
       expect(client.prefetchStats()).toEqual({ tokens: 1, timers: 1 });
     } finally {

@@ -1,7 +1,7 @@
 /** @module `GET /healthz`. */
 import { Hono } from 'hono';
-import type { ProxyEnv } from '../context.js';
+import type { HonoEnv } from '../hono-env.js';
 
 export function healthRoutes() {
-  return new Hono<ProxyEnv>().get('/healthz', (c) => c.json({ status: 'ok' }));
+  return new Hono<HonoEnv>().get('/healthz', (c) => c.json({ status: 'ok' }));
 }

@@ -1,11 +1,13 @@
 /** @module `POST /applepay/payments`: order + Apple Pay payment in, a definite answer out. */
 import { Hono } from 'hono';
 import { cleanPayment, cleanPaymentData, type PaymentEnvelope } from '../applepay/payment-shape.js';
-import type { ProxyEnv } from '../context.js';
+import type { HonoEnv } from '../hono-env.js';
 import { ProxyError } from '../errors.js';
-import type { ApplePayPayment } from '../epay/cryptopay-request.js';
+import type { ApplePayPayment } from '../applepay/payment-types.js';
 import { verifyOrder } from '../order.js';
-import { takePayment, type PaymentDeps, type PaymentTrace } from '../payment.js';
+import { PaymentAttempt } from '../payment/attempt.js';
+import { takePayment } from '../payment/authorize.js';
+import type { PaymentDeps } from '../payment/deps.js';
 import { readJsonBody } from './body.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -30,7 +32,7 @@ export function parsePaymentRequest(body: unknown): { order: string; payment: Pa
 }
 
 export function paymentRoutes(deps: PaymentDeps) {
-  return new Hono<ProxyEnv>().post('/applepay/payments', async (c) => {
+  return new Hono<HonoEnv>().post('/applepay/payments', async (c) => {
     // Everything about the request is checked before takePayment claims the invoice or the token's replay key: a
     // refusal here leaves the order and the token free for a correct attempt.
     const { order: orderToken, payment: envelope } = parsePaymentRequest(await readJsonBody(c));
@@ -42,14 +44,14 @@ export function paymentRoutes(deps: PaymentDeps) {
       ...envelope,
       token: { ...envelope.token, paymentData: cleanPaymentData(envelope.token.paymentData) },
     };
-    const trace: PaymentTrace = {};
+    const attempt = new PaymentAttempt(order, payment);
     try {
-      const answer = await takePayment(deps, order, payment, trace);
+      const answer = await takePayment(deps, attempt);
       return c.json(answer, answer.status === 'declined' ? 402 : 200);
     } finally {
-      log.outcome = trace.outcome;
-      log.bankCode = trace.bankCode;
-      log.reason = trace.reason;
+      log.outcome = attempt.log.outcome;
+      log.bankCode = attempt.log.bankCode;
+      log.reason = attempt.log.reason;
     }
   });
 }

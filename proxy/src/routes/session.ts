@@ -1,10 +1,10 @@
 /** @module `POST /applepay/session`: merchant validation with Apple over mutual TLS, for the page's own domain. */
 import { Hono } from 'hono';
-import type { ProxyEnv } from '../context.js';
+import type { HonoEnv } from '../hono-env.js';
 import { ProxyError } from '../errors.js';
 import { APPLE_VALIDATION_HOSTS, checkValidationUrl } from '../applepay/validation-url.js';
 import { verifyOrder } from '../order.js';
-import type { PaymentDeps } from '../payment.js';
+import type { PaymentDeps } from '../payment/deps.js';
 import { readJsonBody } from './body.js';
 
 /** Requests a merchant session; the merchant-session client's shape. */
@@ -29,7 +29,7 @@ function pageDomain(origin: string | undefined, domains: readonly string[]): str
 
 export function sessionRoutes(deps: PaymentDeps, apple: MerchantSessions) {
   const hosts = deps.config.apple.validationHosts ?? APPLE_VALIDATION_HOSTS;
-  return new Hono<ProxyEnv>().post('/applepay/session', async (c) => {
+  return new Hono<HonoEnv>().post('/applepay/session', async (c) => {
     const domain = pageDomain(c.req.header('origin'), deps.config.apple.domains);
     const body = await readJsonBody(c);
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -40,7 +40,7 @@ export function sessionRoutes(deps: PaymentDeps, apple: MerchantSessions) {
     const order = await verifyOrder(orderToken, deps.config.orderSigningSecret);
     c.get('log').invoiceId = order.invoiceId;
     // The sheet is opening: fetch this order's bank token now, so that after Face ID only cryptopay is left.
-    deps.epay.prefetchToken({ invoiceId: order.invoiceId, amount: order.amount, currency: order.currency });
+    deps.epay.prefetchPaymentToken({ invoiceId: order.invoiceId, amount: order.amount, currency: order.currency });
     deps.epay.warmPublicKey();
     const session = await apple.requestSession(url, domain);
     c.get('log').outcome = 'session';

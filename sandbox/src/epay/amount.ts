@@ -3,8 +3,8 @@
 /** Amounts are decimal with at most two places (tiyn, cents). */
 const MAX_DECIMALS = 2;
 
-/** A generous ceiling so that absurd numbers are refused rather than rounded. */
-export const MAX_AMOUNT = 1_000_000_000;
+/** A generous ceiling so that absurd numbers are refused rather than rounded: the proxy's own (a test holds them equal). */
+export const MAX_AMOUNT = 1e12;
 
 /** `invoiceID`: 6 to 15 digits (spec Part 2). */
 const INVOICE_ID_PATTERN = /^\d{6,15}$/;
@@ -12,8 +12,8 @@ const INVOICE_ID_PATTERN = /^\d{6,15}$/;
 /** The token form's amount: plain decimal text, no sign, exponent or spaces. */
 const AMOUNT_TEXT_PATTERN = /^(?:0|[1-9]\d*)(?:\.\d{1,2})?$/;
 
-/** Currencies the sandbox terminal accepts. */
-export const SUPPORTED_CURRENCIES: ReadonlySet<string> = new Set(['KZT', 'USD', 'EUR', 'RUB']);
+/** Currencies the sandbox terminal accepts: the proxy's list (a test holds them equal). */
+export const SUPPORTED_CURRENCIES: ReadonlySet<string> = new Set(['KZT', 'USD', 'EUR', 'RUB', 'GBP', 'CNY', 'KGS', 'UZS']);
 
 /**
  * Whether a JSON amount is a positive number with at most two decimals.

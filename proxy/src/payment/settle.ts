@@ -1,10 +1,10 @@
 /**
  * @module Settling: the one status poller that tells what became of a payment whose answer was not clear (a
  * `cryptopay` without an answer, a refusal, a not-final code, a 3-D Secure confirmation without a readable answer).
- * It only reads: nothing here ever sends a call that can move money. See README.md, "Money rules".
+ * It only reads: nothing here ever sends a call that can move money. See docs/money-rules.md.
  */
-import type { EpayClient, TokenScope } from './epay/client.js';
-import { isPaid, isUnpaid } from './epay/status-names.js';
+import type { EpayClient, TokenScope } from '../epay/client.js';
+import { isPaid, isUnpaid } from '../epay/status-names.js';
 
 /** What the status call showed, in the end. */
 export type Settlement =

@@ -1,6 +1,6 @@
 /** The one status poller, against a scripted bank: what each reading proves, and what it does not. */
 import { describe, expect, it } from 'vitest';
-import type { StatusOutcome } from './epay/client.js';
+import type { StatusOutcome } from '../epay/client.js';
 import { ANY_FAILURE, settle, type SettleOptions } from './settle.js';
 
 const scope = { invoiceId: '000123456', amount: 1500, currency: 'KZT' };

@@ -1,14 +1,14 @@
 /**
- * @module Opens Apple Pay tokens for the payment path. Decrypt mode verifies Apple's signature and decrypts.
+ * @module Reads Apple Pay tokens for the payment path. Decrypt mode verifies Apple's signature and decrypts.
  * Passthrough mode checks the token's shape only: the token is encrypted for the bank, which holds the processing key
  * and verifies and decrypts it (as a PSP does for a merchant that passes tokens through); a forged or replayed token
  * cannot be read or charged there.
  */
-import type { ProxyConfig } from './config.js';
-import { ProxyError } from './errors.js';
-import { createPaymentTokenDecryptor, PaymentTokenError } from './applepay/decrypt-token.js';
-import { decodePaymentData } from './applepay/payment-data.js';
-import type { TokenOpener } from './payment.js';
+import type { ProxyConfig } from '../config.js';
+import { ProxyError } from '../errors.js';
+import type { AppleTokenReader } from '../payment/deps.js';
+import { createPaymentTokenDecryptor, PaymentTokenError } from './decrypt-token.js';
+import { decodePaymentData } from './payment-data.js';
 
 function toProxyError(err: unknown): never {
   if (err instanceof PaymentTokenError) {
@@ -21,7 +21,14 @@ function toProxyError(err: unknown): never {
   throw err;
 }
 
-export function createTokenOpener(config: ProxyConfig): TokenOpener {
+/**
+ * @example
+ * ```ts
+ * const appleTokens = createAppleTokenReader(config);
+ * const card = await appleTokens.decrypt(payment.token.paymentData);
+ * ```
+ */
+export function createAppleTokenReader(config: ProxyConfig): AppleTokenReader {
   const maxAgeMs = config.apple.tokenMaxAgeS * 1000;
   const rootCaPem = config.apple.rootCaPem;
   const decryptor =

@@ -4,13 +4,16 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ProxyConfig } from './config.js';
-import type { CryptopayOutcome, EpayClient, StatusOutcome } from './epay/client.js';
-import { ProxyError } from './errors.js';
-import type { Order } from './order.js';
-import { takePayment, type PaymentAnswer, type PaymentDeps, type PaymentTrace } from './payment.js';
-import { createSealer } from './seal.js';
-import { MemoryStore } from './store.js';
+import type { ProxyConfig } from '../config.js';
+import type { CryptopayOutcome, EpayClient, StatusOutcome } from '../epay/client.js';
+import { ProxyError } from '../errors.js';
+import type { Order } from '../order.js';
+import { createSealer } from '../seal.js';
+import { MemoryStore } from '../store.js';
+import type { PaymentAnswer } from './answer.js';
+import { PaymentAttempt } from './attempt.js';
+import { takePayment } from './authorize.js';
+import type { PaymentDeps } from './deps.js';
 
 const bankKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
 const config = {
@@ -23,7 +26,7 @@ const config = {
 function scriptedBank(cryptopay: CryptopayOutcome, statuses: StatusOutcome[]) {
   const calls = { cryptopay: 0, status: 0 };
   const epay = {
-    getToken: async () => ({ ok: true as const, token: 'T' }),
+    getPaymentToken: async () => ({ ok: true as const, token: 'T' }),
     getPublicKey: async () => bankKey,
     refreshPublicKey: async () => false,
     cryptopay: async () => {
@@ -43,20 +46,20 @@ async function run(cryptopay: CryptopayOutcome, statuses: StatusOutcome[]) {
     epay,
     store: new MemoryStore(),
     sealer: createSealer('s'.repeat(40), '3ds-context'),
-    tokens: { decrypt: async () => Promise.reject(new Error('not in passthrough')), checkShape: async () => {} },
+    appleTokens: { decrypt: async () => Promise.reject(new Error('not in passthrough')), checkShape: async () => {} },
   };
   const order: Order = { invoiceId: '000123456', amount: 1500, currency: 'KZT', exp: Math.floor(Date.now() / 1000) + 600 };
   const transactionId = (++seq).toString(16).padStart(8, '0');
-  const trace: PaymentTrace = {};
+  const attempt = new PaymentAttempt(order, { token: { paymentData: { header: { transactionId } } } });
   let answer: PaymentAnswer | undefined;
   let error: string | undefined;
   try {
-    answer = await takePayment(deps, order, { token: { paymentData: { header: { transactionId } } } }, trace);
+    answer = await takePayment(deps, attempt);
   } catch (err) {
     if (!(err instanceof ProxyError)) throw err;
     error = err.code;
   }
-  return { answer, error, calls, trace };
+  return { answer, error, calls, log: attempt.log };
 }
 
 const refused = (bankCode: number): CryptopayOutcome => ({ kind: 'refused', bankCode, message: 'refused' });
