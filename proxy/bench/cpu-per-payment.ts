@@ -32,7 +32,7 @@ export const CPU_PER_PAYMENT_TARGET_US = 1_000;
 /** Payments per round and rounds (the median round is reported). */
 const ITERATIONS = Number(process.env.BENCH_CPU_ITERATIONS ?? 300);
 const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 5);
-/** The production bank key is RSA-4096 (spec Part 2): the cryptogram is encrypted under a key of that size. */
+/** The production bank key is RSA-4096 (docs/epay-api.md, "The public key"): the cryptogram is encrypted under a key of that size. */
 const BANK_KEY_BITS = 4096;
 const AMOUNT = 1500;
 

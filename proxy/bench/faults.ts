@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { checkAgainstLedger, drivePayments, percentiles, planPayments, tally } from '../test/workload.js';
 import { ms, startBenchStack } from './stack.js';
 
-/** interface.md: `/applepay/payments` answers within 25 s whatever the bank does. */
+/** docs/proxy-http-api.md: `/applepay/payments` answers within 25 s whatever the bank does. */
 const ANSWER_BUDGET_MS = 25_000;
 const RSS_SAMPLE_MS = 3_000;
 /** Largest RSS growth allowed over the run's second half: a leak grows steadily, a warmed-up heap does not. */

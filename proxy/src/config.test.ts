@@ -37,7 +37,7 @@ function problems(env: Record<string, string | undefined>): string[] {
 }
 
 describe('loadConfig', () => {
-  it('applies the defaults of interface.md', () => {
+  it('applies the defaults of docs/settings.md', () => {
     const c = loadConfig(base);
     expect(c.port).toBe(8787);
     expect(c.epay.oauthUrl).toBe('https://epay-oauth.homebank.kz/oauth2/token');

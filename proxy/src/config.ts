@@ -1,7 +1,7 @@
 /** @module loadConfig: every setting of the proxy, validated once at start, every problem named in one error. */
 import { CERT, checkAppleFiles, createSettingsReader, type Env, KEY } from './config-reader.js';
 
-/** Halyk ePay's production hosts (spec Part 1). */
+/** Halyk ePay's production hosts (docs/epay-api.md). */
 export const DEFAULT_EPAY_OAUTH_URL = 'https://epay-oauth.homebank.kz/oauth2/token';
 export const DEFAULT_EPAY_API_URL = 'https://epay-api.homebank.kz';
 export const DEFAULT_PORT = 8787;
@@ -15,7 +15,7 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60;
  */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 /**
- * HS256 wants a key of at least 256 bits. A shorter shared secret still works (interface.md sets no length, and a
+ * HS256 wants a key of at least 256 bits. A shorter shared secret still works (docs/settings.md sets no length, and a
  * merchant's backend may already use one), so it is a warning at start, not a refusal.
  */
 export const MIN_ORDER_SECRET_LENGTH = 32;

@@ -12,7 +12,7 @@ try {
   config = loadConfig(process.env);
 } catch (err) {
   if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\nThe proxy did not start. See README.md, "Settings".\n`);
+    process.stderr.write(`${err.message}\nThe proxy did not start. See docs/settings.md.\n`);
     process.exit(78); // EX_CONFIG
   }
   throw err;
@@ -24,7 +24,7 @@ for (const warning of config.warnings) {
 
 // Several instances behind a load balancer share one Redis for the invoice lock and the replay guard.
 const app = createProxyApp(config, config.redisUrl === undefined ? {} : { store: new RedisStore({ url: config.redisUrl }) });
-// Slow senders are cut and connections capped here; README.md, "5. Run the proxy behind your shop's domain", says what
+// Slow senders are cut and connections capped here; docs/merchant-guide.md, "5. Run the proxy behind your shop's domain", says what
 // the reverse proxy in front adds.
 const serverOptions = { port: config.port, hostname: process.env.HOST ?? '0.0.0.0', maxConnections: config.maxConnections };
 const server = serveProxy(app, serverOptions, (info) => {

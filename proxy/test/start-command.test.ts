@@ -1,5 +1,5 @@
 /**
- * The README's command-line path, as a merchant runs it: the sandbox CLI, then the proxy's start command configured
+ * The command-line path of docs/sandbox.md, as a merchant runs it: the sandbox CLI, then the proxy's start command configured
  * by the settings the sandbox wrote and nothing else, then the `/checkout | /applepay/payments` pipe that pays.
  * Also: the start command refuses to start on bad settings, naming them all.
  */
@@ -93,7 +93,7 @@ async function checkoutAndPay(proxyUrl: string, amount: number) {
   return { status: res.status, json: (await res.json()) as any, invoiceId: JSON.parse(Buffer.from(JSON.parse(body).order.split('.')[1], 'base64url').toString()).invoiceId };
 }
 
-describe('the README: sandbox CLI, the proxy start command, one curl', () => {
+describe('docs/sandbox.md: sandbox CLI, the proxy start command, one curl', () => {
   it('pays in passthrough mode, configured by the sandbox’s settings alone', async () => {
     const { url, proxy } = await startProxy({ EPAY_TOKEN_MODE: 'passthrough' });
     const r = await checkoutAndPay(url, 1500);

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sign } from 'hono/jwt';
 import { createFakeApple, type FakeApple } from './apple/index.js';
-import { SANDBOX_EPAY, startFakeEpay } from './epay/index.js';
+import { CURRENCY_NUMERIC, SANDBOX_EPAY, startFakeEpay } from './epay/index.js';
 
 const DEFAULT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.sandbox', 'cli');
 const DEFAULT_BANK_PORT = 8790;
@@ -23,7 +23,6 @@ const DEFAULT_APPLE_PORT = 8791;
 const DEFAULT_TOKENS_PORT = 8792;
 /** A token request is a few dozen bytes. */
 const MAX_TOKEN_REQUEST_BYTES = 4 * 1024;
-const CURRENCY_NUMERIC: Readonly<Record<string, string>> = { KZT: '398', USD: '840', EUR: '978', RUB: '643' };
 
 function port(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -66,11 +65,11 @@ function startTokenServer(apple: FakeApple, host: string, listenPort: number, or
     }
     void readJson(req).then(async (body) => {
       const amount = body?.['amount'];
-      const currency = CURRENCY_NUMERIC[String(body?.['currency'] ?? 'KZT')];
+      const currency = CURRENCY_NUMERIC.get(String(body?.['currency'] ?? 'KZT'));
       const pan = body?.['pan'];
       const version = body?.['version'] ?? 'EC_v1';
       if (typeof amount !== 'number' || !(amount > 0)) return send(400, { error: 'amount must be a number above 0' });
-      if (!currency) return send(400, { error: `currency must be one of ${Object.keys(CURRENCY_NUMERIC).join(', ')}` });
+      if (!currency) return send(400, { error: `currency must be one of ${[...CURRENCY_NUMERIC.keys()].join(', ')}` });
       if (pan !== undefined && (typeof pan !== 'string' || !/^\d{13,19}$/.test(pan))) return send(400, { error: 'pan must be 13 to 19 digits' });
       if (version !== 'EC_v1' && version !== 'RSA_v1') return send(400, { error: 'version must be EC_v1 or RSA_v1' });
       const token = apple.mintToken({ amountMinor: Math.round(amount * 100), currencyCode: currency, version, ...(pan ? { pan } : {}) });
@@ -116,7 +115,7 @@ async function main(): Promise<void> {
   const tokensUrl = `http://${host}:${(tokens.address() as AddressInfo).port}/payment-token`;
 
   const settings = [
-    '# The sandbox bank (sandbox/README.md lists the test data that picks each outcome)',
+    '# The sandbox bank (docs/sandbox.md lists the test data that picks each outcome)',
     `EPAY_CLIENT_ID=${SANDBOX_EPAY.clientId}`,
     `EPAY_CLIENT_SECRET=${SANDBOX_EPAY.clientSecret}`,
     `EPAY_TERMINAL_ID=${SANDBOX_EPAY.terminalId}`,

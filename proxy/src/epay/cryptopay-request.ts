@@ -1,13 +1,13 @@
 /**
  * @module The one place that maps (order, Apple Pay payment, decrypted token) to ePay's `cryptopay` body, for both
- * token modes of spec Part 3.1. Nothing else knows which card data goes where.
+ * token modes (docs/epay-api.md, "The cryptogram"). Nothing else knows which card data goes where.
  */
 import type { TokenMode } from '../config.js';
 import type { Order } from '../order.js';
 import type { ApplePayPayment, DecryptedCard } from '../applepay/payment-types.js';
 import type { CryptogramFields } from './cryptogram.js';
 
-/** Halyk's iOS SDK placeholders for passthrough mode (spec Part 2). */
+/** Halyk's iOS SDK placeholders for passthrough mode (docs/epay-api.md, "The cryptogram"). */
 export const PASSTHROUGH_HPAN = 'AppleToken';
 export const PASSTHROUGH_EXP = 'expToken';
 /** Longest name, email and phone passed on; Apple's contact fields are free text. */

@@ -1,6 +1,6 @@
 /**
  * @module CORS for `/applepay/*`: an allowed origin is echoed exactly (never `*`), on the preflight and on the
- * answer; other origins get no allow header, so their pages cannot read the answer (interface.md). Which pages may
+ * answer; other origins get no allow header, so their pages cannot read the answer (docs/proxy-http-api.md). Which pages may
  * open a merchant session is the session route's check (APPLE_PAY_DOMAINS), not this one's.
  */
 import type { MiddlewareHandler } from 'hono';

@@ -6,14 +6,24 @@ const MAX_DECIMALS = 2;
 /** A generous ceiling so that absurd numbers are refused rather than rounded: the proxy's own (a test holds them equal). */
 export const MAX_AMOUNT = 1e12;
 
-/** `invoiceID`: 6 to 15 digits (spec Part 2). */
+/** `invoiceID`: 6 to 15 digits (docs/order-token.md). */
 const INVOICE_ID_PATTERN = /^\d{6,15}$/;
 
 /** The token form's amount: plain decimal text, no sign, exponent or spaces. */
 const AMOUNT_TEXT_PATTERN = /^(?:0|[1-9]\d*)(?:\.\d{1,2})?$/;
 
-/** Currencies the sandbox terminal accepts: the proxy's list (a test holds them equal). */
-export const SUPPORTED_CURRENCIES: ReadonlySet<string> = new Set(['KZT', 'USD', 'EUR', 'RUB', 'GBP', 'CNY', 'KGS', 'UZS']);
+/** Currencies the sandbox terminal accepts, with their ISO 4217 numeric codes: the proxy's list (a test holds them equal). */
+export const CURRENCY_NUMERIC: ReadonlyMap<string, string> = new Map([
+  ['KZT', '398'],
+  ['USD', '840'],
+  ['EUR', '978'],
+  ['RUB', '643'],
+  ['GBP', '826'],
+  ['CNY', '156'],
+  ['KGS', '417'],
+  ['UZS', '860'],
+]);
+export const SUPPORTED_CURRENCIES: ReadonlySet<string> = new Set(CURRENCY_NUMERIC.keys());
 
 /**
  * Whether a JSON amount is a positive number with at most two decimals.

@@ -47,7 +47,7 @@ export function tokenError(problem: TokenProblem): BankError {
   return TOKEN_ERRORS[problem];
 }
 
-/** The bank's failure body (spec Part 1). */
+/** The bank's failure body (docs/epay-api.md). */
 export interface BankFailureBody {
   code: number;
   message: string;

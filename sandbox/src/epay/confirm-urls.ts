@@ -1,4 +1,4 @@
-/** @module The bank's result pages that `payment/confirm` redirects to (spec Part 1). */
+/** @module The bank's result pages that `payment/confirm` redirects to (docs/epay-api.md). */
 import { BANK_LANGUAGE } from './notifications.js';
 import type { PaymentDetails } from './payment-details.js';
 import type { Charge } from './types.js';

@@ -5,7 +5,7 @@ import { decryptPkcs1v15 } from './pkcs1-v15.js';
 /** The keys of the plaintext, in this order and no others. */
 const CRYPTOGRAM_KEYS = ['hpan', 'expDate', 'cvc', 'terminalId'] as const;
 
-/** Halyk's SDK's placeholders for "the card is inside cryptogramApplePay" (spec Part 2). */
+/** Halyk's SDK's placeholders for "the card is inside cryptogramApplePay" (docs/epay-api.md). */
 export const PASSTHROUGH_PLACEHOLDERS = { hpan: 'AppleToken', expDate: 'expToken', cvc: '' } as const;
 
 /** Device PANs are 13 to 19 digits. */

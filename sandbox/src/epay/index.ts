@@ -18,4 +18,4 @@ export type {
 export { SCENARIOS, THREE_DS_FAILED, scenarioKey } from './scenarios.js';
 export { THREE_DS_CODE } from './three-ds-pages.js';
 export { BANK_ERRORS } from './bank-errors.js';
-export { MAX_AMOUNT as MAX_BANK_AMOUNT, SUPPORTED_CURRENCIES } from './amount.js';
+export { CURRENCY_NUMERIC, MAX_AMOUNT as MAX_BANK_AMOUNT, SUPPORTED_CURRENCIES } from './amount.js';

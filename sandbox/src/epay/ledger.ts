@@ -32,7 +32,7 @@ export function createLedger(): Ledger & { toJSON(): { transactions: Charge[] } 
 /**
  * Whether an invoice already has a transaction that blocks paying it again: anything but FAILED,
  * REJECT or 3D. The bank also keys uniqueness on the last six digits of invoices longer than six digits
- * (spec Part 2), so `000123456` blocks `999123456`.
+ * (docs/order-token.md), so `000123456` blocks `999123456`.
  *
  * @example
  * ```ts

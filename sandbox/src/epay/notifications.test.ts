@@ -51,7 +51,7 @@ async function pay(amount: number, links: Record<string, string>, bank: FakeEpay
 }
 
 describe('postLink / failurePostLink notifications', () => {
-  it('posts the Part 2 body to postLink when paid', async () => {
+  it('posts the bank\'s notification body (docs/sandbox.md) to postLink when paid', async () => {
     const { invoiceId } = await pay(100, { postLink: `${merchantUrl}/ok`, failurePostLink: `${merchantUrl}/fail` });
     const delivered = received.filter((r) => r.body.invoiceId === invoiceId);
     expect(delivered.map((r) => r.path)).toEqual(['/ok']);

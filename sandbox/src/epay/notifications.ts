@@ -1,4 +1,4 @@
-/** @module ePay's server-to-server notifications: the Part 2 body, posted best-effort to postLink / failurePostLink. */
+/** @module ePay's server-to-server notifications: the body docs/sandbox.md describes, posted best-effort to postLink / failurePostLink. */
 import { cardType, SANDBOX_ISSUER } from './card.js';
 import type { PaymentDetails } from './payment-details.js';
 import type { Charge, Notification, NotificationBody } from './types.js';

@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } fr
 import { promisify } from 'node:util';
 import type { PublicKeyFormat } from './types.js';
 
-/** The production key is RSA-4096 (spec Part 2), so the sandbox's is too: a 2048-bit key would hide size bugs. */
+/** The production key is RSA-4096 (docs/epay-api.md), so the sandbox's is too: a 2048-bit key would hide size bugs. */
 export const SANDBOX_RSA_MODULUS_BITS = 4096;
 
 /** PEM bodies are wrapped at 64 characters (RFC 7468). */

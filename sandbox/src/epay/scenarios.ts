@@ -1,4 +1,4 @@
-/** @module The test-data-driven outcomes of a cryptopay call (documented in sandbox/README.md). */
+/** @module The test-data-driven outcomes of a cryptopay call (documented in docs/sandbox.md). */
 import { toMinorUnits } from './amount.js';
 
 /** What the bank does with a valid cryptopay call. */

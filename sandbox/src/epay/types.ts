@@ -84,7 +84,7 @@ export interface BankCall {
   fault?: FaultKind;
 }
 
-/** The JSON body ePay POSTs to `postLink` / `failurePostLink` (spec Part 2). */
+/** The JSON body ePay POSTs to `postLink` / `failurePostLink` (docs/sandbox.md). */
 export interface NotificationBody {
   code: 'ok' | 'error';
   reason: string;

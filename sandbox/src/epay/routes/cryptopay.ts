@@ -161,7 +161,7 @@ function paymentDetails(request: CryptopayRequest): PaymentDetails {
   };
 }
 
-/** The bank's answer for a payment approved without 3-D Secure (spec Part 1). */
+/** The bank's answer for a payment approved without 3-D Secure (docs/epay-api.md). */
 function paidBody(charge: Charge, details: PaymentDetails) {
   return {
     id: charge.id,
@@ -178,7 +178,7 @@ function paidBody(charge: Charge, details: PaymentDetails) {
   };
 }
 
-/** The bank's answer asking for 3-D Secure (spec Part 1); the reference is empty until confirmed. */
+/** The bank's answer asking for 3-D Secure (docs/epay-api.md); the reference is empty until confirmed. */
 function threeDsBody(charge: Charge, details: PaymentDetails, secure3D: { paReq: string; md: string; action: string }) {
   return {
     id: charge.id,
