@@ -9,7 +9,7 @@ export interface WalletCard {
   /** What the sheet shows, e.g. "Visa •••• 0001". */
   label: string;
   network: 'Visa' | 'MasterCard';
-  /** What the sandbox bank does with it (sandbox/README.md: the PAN's last two digits pick the scenario). */
+  /** What the sandbox bank does with it (docs/sandbox.md: the PAN's last two digits pick the scenario). */
   outcome: string;
 }
 

@@ -4,7 +4,7 @@
 export interface Product {
   sku: string;
   name: string;
-  /** In tenge, whole: the sandbox bank then picks the outcome by the card (sandbox/README.md, "Scenarios"). */
+  /** In tenge, whole: the sandbox bank then picks the outcome by the card (docs/sandbox.md, "Scenarios"). */
   price: number;
 }
 

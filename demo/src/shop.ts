@@ -37,7 +37,7 @@ export interface ShopOptions {
 
 /**
  * Invoice numbers: 12 digits, the last six a counter, so that no two orders of a run share the six digits the bank
- * keys its uniqueness on (spec Part 2).
+ * keys its uniqueness on (docs/order-token.md).
  */
 function invoiceNumbers(): () => string {
   const prefix = String(Date.now()).slice(-6);

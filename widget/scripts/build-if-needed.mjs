@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * @module Runs `pnpm run build` when an output in dist/ (or custom-elements.json) is missing or
- * older than any input (src/, the build configs, package.json, the lockfile). The browser tests
- * and the size check use the built files, so they call this first.
+ * @module Runs `pnpm run build` when an output in dist/ is missing or older than any input (src/,
+ * the build configs, package.json, the lockfile). The browser tests and the size check use the
+ * built files, so they call this first. custom-elements.json is not a build output: it is
+ * committed, written by `pnpm run manifest` and checked by scripts/check-manifest.mjs.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -10,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUTPUTS = ['dist/epay-applepay-button.js', 'dist/epay-applepay-button.iife.js', 'dist/types/index.d.ts', 'custom-elements.json'];
-const INPUTS = ['src', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'custom-elements-manifest.config.mjs', 'package.json', '../pnpm-lock.yaml'];
+const OUTPUTS = ['dist/epay-applepay-button.js', 'dist/epay-applepay-button.iife.js', 'dist/types/index.d.ts'];
+const INPUTS = ['src', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', '../pnpm-lock.yaml'];
 
 function mtime(path) {
   try {

@@ -44,9 +44,9 @@ interface Attempt {
  * `network_error` (the proxy could not be reached), `proxy_error` (`proxy` missing, or an answer
  * that is not the proxy's API: HTML, garbage, a bare 500), `timeout` (no answer within
  * `proxyTimeout`; for a payment its outcome is unknown), `session_refused` (Apple Pay refused to
- * open the sheet or the merchant session, or the proxy refused the merchant validation without a
- * code). Any code the proxy gives (`outcome_unknown`, `amount_mismatch`, `order_expired`, …) is
- * passed through unchanged.
+ * open the sheet or the merchant session, or the proxy refused the merchant validation: the
+ * proxy's code, when it gave one, is in `proxyCode`). Any code the proxy gives on a payment
+ * (`outcome_unknown`, `amount_mismatch`, `order_expired`, …) is passed through unchanged.
  *
  * In Safari the button is Apple's native one (`-webkit-appearance: -apple-pay-button`, with
  * `button-type`, `button-style` and the `locale` as `lang`); elsewhere (Apple's SDK) a look-alike
@@ -61,7 +61,7 @@ interface Attempt {
  * @fires {CustomEvent<{action: string, fields: {PaReq: string, MD: string, TermUrl: string}}>} epay-3ds - The bank asks for 3-D Secure; the element then posts the form. Cancelable: cancel to post it yourself.
  * @fires {CustomEvent<{code: string, bankCode: number|string|null, message: string}>} epay-declined - The bank declined the payment.
  * @fires {CustomEvent<{}>} epay-cancel - The customer closed the sheet.
- * @fires {CustomEvent<{code: string, message: string}>} epay-error - Anything else went wrong; `code` is the proxy's when it gave one.
+ * @fires {CustomEvent<{code: string, message: string, proxyCode?: string}>} epay-error - Anything else went wrong; on a payment `code` is the proxy's when it gave one. A refused merchant validation is `session_refused`, with the proxy's code in `proxyCode` when it gave one.
  *
  * @csspart button - The `<button>` (Apple's native button in Safari, a look-alike elsewhere).
  *

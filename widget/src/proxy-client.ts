@@ -37,8 +37,8 @@ export interface CallOptions {
 type Json = Record<string, any>;
 
 /**
- * Asks the proxy for Apple's merchant session. A refusal without an error code of the proxy's own
- * (an HTML 403 from a gateway, say) is `session_refused`.
+ * Asks the proxy for Apple's merchant session. Any refusal is `session_refused`, with the proxy's
+ * own code in `proxyCode` when it gave one (an HTML 403 from a gateway gives none).
  *
  * @example
  * const r = await requestMerchantSession('https://pay.example.kz', { validationURL, order });
@@ -53,7 +53,7 @@ export async function requestMerchantSession(
   if (!Array.isArray(answer)) return answer;
   const [status, json] = answer;
   if (status < 300) return json ? { ok: true, merchantSession: json } : failure(status, json, 'proxy_error');
-  // A refused merchant validation is `session_refused` (interface.md); the proxy's reason travels as `proxyCode`.
+  // A refused merchant validation is `session_refused` (docs/element.md); the proxy's reason travels as `proxyCode`.
   const refused = failure(status, json, 'session_refused');
   return refused.code == 'session_refused' ? refused : { ...refused, code: 'session_refused', proxyCode: refused.code };
 }

@@ -2,7 +2,7 @@
 import { PaymentSheet, type ApplePaySessionConstructor, type PaymentSheetHandlers } from '../src/apple-pay-session.js';
 import { buildPaymentRequest } from '../src/payment-request.js';
 import { deepEqual, equal, ok, throws } from './helpers/assert.js';
-import { FakeSession, MERCHANT_SESSION_STUB, type FakeApplePay, installFakeApplePay, inUserGesture } from './helpers/fake-apple-pay-session.js';
+import { FakeSession, MERCHANT_SESSION_STUB, type FakeApplePay, installFakeApplePay, inUserGesture } from '../test-support/fake-apple-pay-session.js';
 import { realClick } from './helpers/page.js';
 
 const REQUEST = buildPaymentRequest({ invoiceId: '000123456', amount: 10, currency: 'KZT', exp: 2e9 }, { label: 'Shop' });
@@ -105,6 +105,73 @@ describe('fake ApplePaySession (what Safari enforces)', () => {
     equal(session.endedBy, 'expired');
     throws(() => session.completeMerchantValidation({}), 'InvalidAccessError');
     throws(() => session.abort(), 'InvalidAccessError');
+  });
+
+  // What the demo's simulated sheet (demo/web/simulator/) builds on.
+  it('asks a validationURL function for the URL, and a drawn sheet hears every step in order', async () => {
+    const heard: string[] = [];
+    applePay = installFakeApplePay({
+      stepTimeoutMs: 500,
+      validationURL: async () => 'https://apple.sandbox.test/paymentSession',
+      sheet: (s) => {
+        heard.push(`opened ${s.request['total'].amount}`);
+        return {
+          validating: (url) => heard.push(`validating ${url}`),
+          merchantValidated: (m) => heard.push(`validated ${(m as { merchantSessionIdentifier: string }).merchantSessionIdentifier}`),
+          authorized: () => heard.push('authorized'),
+          ended: (reason) => heard.push(`ended ${s.endedBy}: ${reason}`),
+        };
+      },
+    });
+    let validationURL = '';
+    const session = await insideRealClick(() => {
+      const s = new FakeSession(14, REQUEST);
+      s.onvalidatemerchant = (e) => (validationURL = e.validationURL);
+      s.begin();
+      return s;
+    });
+    await tick(10);
+    equal(validationURL, 'https://apple.sandbox.test/paymentSession');
+    session.completeMerchantValidation(MERCHANT_SESSION_STUB);
+    session.authorize();
+    session.completePayment(FakeSession.STATUS_SUCCESS);
+    deepEqual(heard, [
+      'opened 10.00',
+      'validating https://apple.sandbox.test/paymentSession',
+      'validated SSH01',
+      'authorized',
+      'ended payment: completePayment(STATUS_SUCCESS)',
+    ]);
+  });
+
+  it('ends the sheet with oncancel when Apple refuses the merchant session (no throw) or cannot be reached', async () => {
+    applePay = installFakeApplePay({ stepTimeoutMs: 500, verifyMerchantSession: () => 'not signed' });
+    let cancels = 0;
+    let validations = 0;
+    const open = () =>
+      insideRealClick(() => {
+        const s = new FakeSession(14, REQUEST);
+        s.onvalidatemerchant = () => validations++;
+        s.oncancel = () => cancels++;
+        s.begin();
+        return s;
+      });
+    const refused = await open();
+    await tick(10);
+    equal(validations, 1);
+    refused.completeMerchantValidation(MERCHANT_SESSION_STUB);
+    equal(refused.endedBy, 'failed');
+    equal(cancels, 0, 'oncancel comes in a later task, as from Safari');
+    await tick(10);
+    equal(cancels, 1);
+    throws(() => refused.abort(), 'InvalidAccessError');
+
+    applePay.options.validationURL = () => Promise.reject(new Error('no network'));
+    const unreachable = await open();
+    await tick(20);
+    equal(unreachable.endedBy, 'failed');
+    equal(validations, 1, 'no onvalidatemerchant without a URL');
+    equal(cancels, 2);
   });
 });
 

@@ -6,7 +6,7 @@
 import '../src/index.js';
 import type { EpayApplePayButton } from '../src/epay-applepay-button.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { type FakeApplePay, installFakeApplePay } from './helpers/fake-apple-pay-session.js';
+import { type FakeApplePay, installFakeApplePay } from '../test-support/fake-apple-pay-session.js';
 import { type FakeProxy, type Reply, installFakeProxy, text } from './helpers/fake-proxy.js';
 import { catchPageErrors, makeOrder, mount, nextEvent, realClick, recordEvents, waitFor } from './helpers/page.js';
 

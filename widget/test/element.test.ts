@@ -6,7 +6,7 @@ import '../src/index.js';
 import type { EpayApplePayButton } from '../src/epay-applepay-button.js';
 import { buildPaymentRequest } from '../src/payment-request.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { type FakeApplePay, FAKE_PAYMENT, VALIDATION_URL, installFakeApplePay } from './helpers/fake-apple-pay-session.js';
+import { type FakeApplePay, FAKE_PAYMENT, VALIDATION_URL, installFakeApplePay } from '../test-support/fake-apple-pay-session.js';
 import { type FakeProxy, MERCHANT_SESSION, PAID, delay, installFakeProxy, json, proxyError, text } from './helpers/fake-proxy.js';
 import { type EventLog, buttonOf, catchPageErrors, makeOrder, mount, nextEvent, realClick, realKey, recordEvents, waitFor } from './helpers/page.js';
 

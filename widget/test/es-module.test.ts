@@ -1,6 +1,6 @@
 /** @module The built ES module, imported as an app would import `@epay-applepay/widget`: it defines the element and exports the API. */
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { installFakeApplePay } from './helpers/fake-apple-pay-session.js';
+import { installFakeApplePay } from '../test-support/fake-apple-pay-session.js';
 import { PAID, installFakeProxy } from './helpers/fake-proxy.js';
 import { makeOrder, mount, nextEvent, realClick, waitFor } from './helpers/page.js';
 

@@ -8,7 +8,7 @@ import { buttonText, type EpayApplePayButton } from '../src/epay-applepay-button
 import { decodeOrderToken } from '../src/order-token.js';
 import { buildPaymentRequest, formatAmount } from '../src/payment-request.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { type FakeApplePay, installFakeApplePay } from './helpers/fake-apple-pay-session.js';
+import { type FakeApplePay, installFakeApplePay } from '../test-support/fake-apple-pay-session.js';
 import { type FakeProxy, installFakeProxy } from './helpers/fake-proxy.js';
 import { makeOrder, mount, nextEvent, realClick } from './helpers/page.js';
 

@@ -1,7 +1,7 @@
 /** @module The two proxy calls: request shape, every answer the proxy may give, and everything it should not. */
 import { PROXY_TIMEOUT_MS, authorizePayment, endpoint, requestMerchantSession } from '../src/proxy-client.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { FAKE_PAYMENT, VALIDATION_URL } from './helpers/fake-apple-pay-session.js';
+import { FAKE_PAYMENT, VALIDATION_URL } from '../test-support/fake-apple-pay-session.js';
 import { type FakeProxy, MERCHANT_SESSION, PAID, delay, installFakeProxy, json, proxyError, text } from './helpers/fake-proxy.js';
 
 const THREE_DS = {
@@ -35,7 +35,7 @@ describe('proxy client', () => {
   });
 
   it('maps merchant-validation failures', async () => {
-    // A refusal is session_refused (interface.md), with the proxy's own code beside it when it gave one.
+    // A refusal is session_refused (docs/element.md), with the proxy's own code beside it when it gave one.
     const cases: [any, string, string | undefined][] = [
       [proxyError(403, 'origin_not_allowed'), 'session_refused', 'origin_not_allowed'],
       [proxyError(400, 'order_expired'), 'session_refused', 'order_expired'],

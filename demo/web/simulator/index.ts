@@ -1,13 +1,22 @@
 /**
- * @module The demo's simulated Apple Pay, loaded as a classic script before anything else on the page. It installs a
- * simulated `window.ApplePaySession` only where the browser has none: a real Apple Pay is never replaced.
- * `window.EpayDemoSimulator.installed` tells the page which one it has.
+ * @module The demo's simulated Apple Pay, loaded as a classic script before anything else on a page. Where the browser
+ * has no `ApplePaySession` it installs the widget's fake one (widget/test-support/fake-apple-pay-session.ts: the same
+ * session, with Safari's rules, that the element's own tests run against), with the sandbox Apple behind it and the
+ * sheet drawn in the page (wallet.ts). A real Apple Pay is never replaced. `window.EpayDemoSimulator.installed` tells
+ * the page which one it has.
  */
-import { SimulatedApplePaySession } from './simulated-session.js';
+import { installFakeApplePay } from '../../../widget/test-support/fake-apple-pay-session.js';
+import { simulatorConfig } from './config.js';
+import { merchantSessionProblem, openWallet } from './wallet.js';
 
 function install(): boolean {
   if ('ApplePaySession' in window) return false;
-  Object.defineProperty(window, 'ApplePaySession', { value: SimulatedApplePaySession, configurable: true, writable: true });
+  installFakeApplePay({
+    // The sandbox Apple gateway, so the proxy's merchant validation is real.
+    validationURL: async () => (await simulatorConfig()).validationURL,
+    verifyMerchantSession: merchantSessionProblem,
+    sheet: openWallet,
+  });
   return true;
 }
 

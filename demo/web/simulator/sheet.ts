@@ -1,6 +1,7 @@
 /**
  * @module The simulated payment sheet: an overlay in the page, clearly labelled as a simulation, shaped like Safari's
- * (merchant, card, contact, total, pay, cancel). It only draws and reports clicks; the session decides.
+ * (merchant, card, contact, total, pay, cancel). It only draws and reports clicks; the session
+ * (the shared fake, through wallet.ts) decides.
  */
 import type { WalletCard } from './config.js';
 
@@ -23,6 +24,8 @@ export interface Sheet {
   setStatus(text: string, tone?: 'busy' | 'ok' | 'fail'): void;
   /** Locks the sheet while a payment is processed. */
   lock(): void;
+  /** Unlocks it when no payment could be made (no token): the customer may choose again or cancel. */
+  unlock(): void;
   close(): void;
 }
 
@@ -140,6 +143,12 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
       locked = true;
       cancel.disabled = true;
       root.querySelectorAll('input').forEach((i) => (i.disabled = true));
+      refresh();
+    },
+    unlock() {
+      locked = false;
+      cancel.disabled = false;
+      root.querySelectorAll('input').forEach((i) => (i.disabled = false));
       refresh();
     },
     close() {

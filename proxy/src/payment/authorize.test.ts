@@ -39,12 +39,12 @@ function scriptedBank(cryptopay: CryptopayOutcome, statuses: StatusOutcome[]) {
 }
 
 let seq = 0;
-async function run(cryptopay: CryptopayOutcome, statuses: StatusOutcome[]) {
+async function run(cryptopay: CryptopayOutcome, statuses: StatusOutcome[], store: MemoryStore = new MemoryStore()) {
   const { epay, calls } = scriptedBank(cryptopay, statuses);
   const deps: PaymentDeps = {
     config,
     epay,
-    store: new MemoryStore(),
+    store,
     sealer: createSealer('s'.repeat(40), '3ds-context'),
     appleTokens: { decrypt: async () => Promise.reject(new Error('not in passthrough')), checkShape: async () => {} },
   };
@@ -63,7 +63,9 @@ async function run(cryptopay: CryptopayOutcome, statuses: StatusOutcome[]) {
 }
 
 const refused = (bankCode: number): CryptopayOutcome => ({ kind: 'refused', bankCode, message: 'refused' });
-const found = (statusName: string): StatusOutcome => ({ kind: 'found', statusName, id: 'p1', reference: 'ref', reasonCode: '05', message: 'm' });
+const found = (statusName: string, id = 'p1'): StatusOutcome => ({ kind: 'found', statusName, id, reference: 'ref', reasonCode: '05', message: 'm' });
+const threeDs: CryptopayOutcome = { kind: '3ds', id: 'A', paReq: 'cGFyZXE=', md: 'md', action: 'https://epay.homebank.kz/3ds' };
+const timeout: CryptopayOutcome = { kind: 'unknown', bankError: false, reason: 'UND_ERR_HEADERS_TIMEOUT' };
 const noAnswer: StatusOutcome = { kind: 'no_answer', reason: 'status: HTTP 503' };
 const notFound: StatusOutcome = { kind: 'not_found' };
 
@@ -118,5 +120,34 @@ describe('a cryptopay without a clear answer', () => {
 
   it('454, then NEW: outcome_unknown', async () => {
     expect((await run({ kind: 'not_final', bankCode: 454 }, [found('NEW')])).error).toBe('outcome_unknown');
+  });
+});
+
+describe('two attempts on one order (one store)', () => {
+  it('an earlier attempt’s failure is never taken as this attempt’s outcome: a timeout after it stays unknown', async () => {
+    const store = new MemoryStore();
+    expect((await run(threeDs, [], store)).answer).toMatchObject({ status: '3ds' }); // A waits for 3-D Secure: the mark stays
+    // B: the status call shows A failed at 3-D Secure, so B may go on; its cryptopay times out and the bank still shows
+    // only A's failure: that says nothing about B.
+    const b = await run(timeout, [found('3D', 'A')], store);
+    expect([b.error, b.calls.cryptopay]).toEqual(['outcome_unknown', 1]);
+  });
+
+  it('after an unknown outcome, a retry within the settling window is 409 without cryptopay, unless the bank shows it paid', async () => {
+    const store = new MemoryStore();
+    expect((await run(timeout, [noAnswer], store)).error).toBe('outcome_unknown');
+    const retry = await run({ kind: 'paid', id: 'B', reference: 'r' }, [notFound], store);
+    expect([retry.error, retry.calls.cryptopay]).toEqual(['payment_in_progress', 0]);
+    const paid = await run({ kind: 'paid', id: 'B', reference: 'r' }, [found('AUTH', 'A')], store);
+    expect(paid.answer).toMatchObject({ status: 'paid', payment: { id: 'A' } });
+    expect(paid.calls.cryptopay).toBe(0);
+  });
+
+  it('a declined attempt leaves the order free: the next one sends cryptopay without asking the bank first', async () => {
+    const store = new MemoryStore();
+    expect((await run(refused(51), [found('FAILED', 'A')], store)).answer).toMatchObject({ status: 'declined' });
+    const next = await run({ kind: 'paid', id: 'B', reference: 'r' }, [], store);
+    expect(next.answer).toMatchObject({ status: 'paid', payment: { id: 'B' } });
+    expect([next.calls.cryptopay, next.calls.status]).toEqual([1, 0]);
   });
 });

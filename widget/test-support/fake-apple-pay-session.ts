@@ -1,21 +1,26 @@
 /**
- * @module A stand-in for Safari's `ApplePaySession` that enforces what Safari enforces: a session
- * is created and begun only inside a user's gesture, one at a time; `begin()` once; each
- * `complete*()`/`abort()` at most once, in the right step, never after the session ended
- * (`InvalidAccessError`, as Safari throws); and a step the page does not complete within
- * `stepTimeoutMs` (Apple's 30 s, shortened for tests) ends the sheet with `oncancel`.
+ * @module The one fake `ApplePaySession`, shared by the element's browser tests and the demo's simulated Apple Pay
+ * sheet. It enforces what Safari enforces: a session is created and begun only inside a user's gesture, one at a
+ * time; `begin()` once; each `complete*()`/`abort()` at most once, in the right step, never after the session ended
+ * (`InvalidAccessError`, as Safari throws); and a step the page does not complete within `stepTimeoutMs` (Apple's
+ * 30 s, shortened in tests) ends the sheet with `oncancel`. Tests drive the customer's side with `authorize()` and
+ * `cancel()`; the demo draws a sheet through the `sheet` option and calls the same two methods from its buttons.
+ * Never imported by the element's source: it ships in no build of the widget.
  */
 
-/** Apple's gateway URL the fake hands to `onvalidatemerchant`. */
+/** Apple's gateway URL the fake hands to `onvalidatemerchant` unless told another. */
 export const VALIDATION_URL = 'https://apple-pay-gateway.apple.com/paymentservices/paymentSession';
 
 /** Apple's 30 seconds per step. */
 export const APPLE_STEP_TIMEOUT_MS = 30_000;
 
-/** What the customer authorizes with Touch ID: a token shaped like Apple's, with fake contents. */
-/** A merchant session as Safari accepts it (any object, for the fake). */
-export const MERCHANT_SESSION_STUB = { merchantSessionIdentifier: "SSH01" };
+/** The newest Apple Pay JS version Safari supports. */
+export const MAX_APPLE_PAY_JS_VERSION = 14;
 
+/** A merchant session as Safari accepts it (any object, for the fake). */
+export const MERCHANT_SESSION_STUB = { merchantSessionIdentifier: 'SSH01' };
+
+/** What the customer authorizes with Touch ID: a token shaped like Apple's, with fake contents. */
 export const FAKE_PAYMENT = {
   token: {
     paymentData: { version: 'EC_v1', data: 'ZmFrZQ==', signature: 'c2ln', header: { ephemeralPublicKey: 'a2V5', publicKeyHash: 'aGFzaA==', transactionId: '01' } },
@@ -26,6 +31,21 @@ export const FAKE_PAYMENT = {
   shippingContact: { emailAddress: 'arman@example.kz', phoneNumber: '+77771232380' },
 };
 
+/**
+ * A drawn sheet for one session (the demo's overlay). The session tells it what happened; the sheet reports the
+ * customer's choices back through `session.authorize()` and `session.cancel()`.
+ */
+export interface FakeSheetView {
+  /** `onvalidatemerchant` is about to fire with this URL. */
+  validating?(validationURL: string): void;
+  /** `completeMerchantValidation` accepted this session: the customer may pay now. */
+  merchantValidated?(merchantSession: unknown): void;
+  /** `onpaymentauthorized` is about to fire with this payment. */
+  authorized?(payment: unknown): void;
+  /** The sheet is over; `session.endedBy` says how, `reason` says it in words. */
+  ended(reason: string): void;
+}
+
 export interface FakeApplePayOptions {
   /** How long Apple waits for the page in each step; 30 s in Safari. */
   stepTimeoutMs?: number;
@@ -33,11 +53,29 @@ export interface FakeApplePayOptions {
   maxVersion?: number;
   /** What `canMakePayments()` answers; 'throw' throws like Safari on an insecure page. */
   canMakePayments?: boolean | 'throw';
-  /** Makes `completeMerchantValidation` throw, as Safari does for a session it rejects. */
+  /** Makes `completeMerchantValidation` throw, as Safari does for a session it cannot read. */
   refuseMerchantSession?: boolean;
+  /**
+   * The URL `onvalidatemerchant` gets, or a function that finds it (the demo asks its server for the sandbox
+   * Apple's). A function that throws or rejects closes the sheet with `oncancel`, as when Apple cannot be reached.
+   */
+  validationURL?: string | (() => string | Promise<string>);
+  /**
+   * Apple's verdict on a merchant session Safari accepted (its signature, domain, expiry): a reason closes the sheet
+   * with `oncancel`, as Safari does when Apple rejects the session. Every session passes when absent.
+   */
+  verifyMerchantSession?: (merchantSession: unknown) => string | undefined;
+  /** Draws a sheet for each session at `begin()` (the demo's overlay); tests need none. */
+  sheet?: (session: FakeSession) => FakeSheetView;
 }
 
 type Step = 'created' | 'validating' | 'waiting' | 'authorizing' | 'ended';
+
+/**
+ * Why the sheet ended: 'payment' (`completePayment`), 'abort' (the page), 'cancel' (the customer), 'expired'
+ * (Apple's step timeout), 'failed' (Apple refused the merchant session or could not be reached), 'uninstalled'.
+ */
+export type FakeSessionEnd = 'payment' | 'abort' | 'cancel' | 'expired' | 'failed' | 'uninstalled';
 
 function invalidAccess(message: string): DOMException {
   return new DOMException(message, 'InvalidAccessError');
@@ -65,28 +103,32 @@ export function inUserGesture(): boolean {
 export interface FakeApplePay {
   sessions: FakeSession[];
   readonly last: FakeSession | undefined;
-  options: Required<FakeApplePayOptions>;
+  options: FakeApplePayOptions & Required<Pick<FakeApplePayOptions, 'stepTimeoutMs' | 'maxVersion' | 'canMakePayments' | 'refuseMerchantSession' | 'validationURL'>>;
   uninstall(): void;
 }
 
 let active: FakeApplePay | null = null;
 
-/** One payment sheet. Tests drive the customer's side with `authorize()` and `cancel()`. */
+/** One payment sheet. Tests (or the demo's sheet) drive the customer's side with `authorize()` and `cancel()`. */
 export class FakeSession {
   static readonly STATUS_SUCCESS = 0;
   static readonly STATUS_FAILURE = 1;
+  /** Marks the fake: a real `ApplePaySession` has no such field. */
+  static readonly simulated = true;
 
   onvalidatemerchant: ((event: { validationURL: string }) => void) | null = null;
   onpaymentauthorized: ((event: { payment: unknown }) => void) | null = null;
-  oncancel: ((event: unknown) => void) | null = null;
+  oncancel: ((event: { sessionError?: { code: string } }) => void) | null = null;
 
   /** Every call the page made, in order, e.g. `completeMerchantValidation`, `completePayment:0`. */
   readonly calls: string[] = [];
   step: Step = 'created';
   merchantSession: unknown;
   paymentStatus: number | undefined;
-  /** Why the sheet ended: 'payment', 'abort', 'cancel' (the customer) or 'expired'. */
-  endedBy: string | undefined;
+  /** Why the sheet ended. */
+  endedBy: FakeSessionEnd | undefined;
+  private readonly installation: FakeApplePay;
+  private view: FakeSheetView | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private begun = false;
 
@@ -101,11 +143,15 @@ export class FakeSession {
     return answer;
   }
 
+  static canMakePaymentsWithActiveCard(_merchantIdentifier: string): Promise<boolean> {
+    return Promise.resolve(FakeSession.canMakePayments());
+  }
+
   constructor(
     readonly version: number,
     readonly request: Record<string, any>,
   ) {
-    const installation = fake();
+    const installation = (this.installation = fake());
     if (!inUserGesture()) throw invalidAccess('Must create a new ApplePaySession from a user gesture handler.');
     if (installation.sessions.some((s) => s.step !== 'ended')) throw invalidAccess('Page already has an active payment session.');
     if (!FakeSession.supportsVersion(version)) throw invalidAccess(`"${version}" is not a supported version.`);
@@ -119,10 +165,22 @@ export class FakeSession {
     if (!inUserGesture()) throw invalidAccess('Must call ApplePaySession.begin() from a user gesture handler.');
     this.begun = true;
     this.step = 'validating';
+    this.view = this.installation.options.sheet?.(this);
+    this.startTimer();
+    const source = this.installation.options.validationURL;
+    const deliver = (validationURL: string) => {
+      if (this.step !== 'validating') return;
+      this.view?.validating?.(validationURL);
+      this.onvalidatemerchant?.({ validationURL });
+    };
     setTimeout(() => {
       if (this.step !== 'validating') return;
-      this.startTimer();
-      this.onvalidatemerchant?.({ validationURL: VALIDATION_URL });
+      if (typeof source === 'string') return deliver(source);
+      Promise.resolve()
+        .then(source)
+        .then(deliver, (error: unknown) => {
+          if (this.step === 'validating') this.fail(`Apple could not be reached (${error instanceof Error ? error.message : String(error)})`);
+        });
     });
   }
 
@@ -130,10 +188,14 @@ export class FakeSession {
     this.calls.push('completeMerchantValidation');
     if (this.step !== 'validating') throw invalidAccess('completeMerchantValidation in the wrong state.');
     if (typeof merchantSession !== 'object' || merchantSession === null) throw new TypeError('Type error');
-    if (fake().options.refuseMerchantSession) throw invalidAccess('The merchant session is not valid.');
-    this.stopTimer();
+    const { refuseMerchantSession, verifyMerchantSession } = this.installation.options;
+    if (refuseMerchantSession) throw invalidAccess('The merchant session is not valid.');
     this.merchantSession = merchantSession;
+    const problem = verifyMerchantSession?.(merchantSession);
+    if (problem) return this.fail(`Apple refused the merchant session: ${problem}`);
+    this.stopTimer();
     this.step = 'waiting';
+    this.view?.merchantValidated?.(merchantSession);
   }
 
   completePayment(result: number | { status: number }): void {
@@ -142,13 +204,13 @@ export class FakeSession {
     if (this.step !== 'authorizing') throw invalidAccess('completePayment in the wrong state.');
     if (status !== 0 && status !== 1) throw new TypeError('Type error');
     this.paymentStatus = status;
-    this.end('payment');
+    this.end('payment', `completePayment(${status === 0 ? 'STATUS_SUCCESS' : 'STATUS_FAILURE'})`);
   }
 
   abort(): void {
     this.calls.push('abort');
     if (this.step === 'ended') throw invalidAccess('The session has ended.');
-    this.end('abort');
+    this.end('abort', 'abort(): the page closed the sheet');
   }
 
   /** The customer authorizes (Touch ID): only once the merchant is validated and the sheet shows. */
@@ -156,33 +218,45 @@ export class FakeSession {
     if (this.step !== 'waiting') throw new Error(`cannot authorize in step ${this.step}`);
     this.step = 'authorizing';
     this.startTimer();
+    this.view?.authorized?.(payment);
     this.onpaymentauthorized?.({ payment });
   }
 
   /** The customer closes the sheet. */
   cancel(): void {
     if (this.step === 'ended') throw new Error('the sheet is already closed');
-    this.end('cancel');
+    this.end('cancel', 'the customer closed the sheet');
     this.oncancel?.({ sessionError: { code: 'unknown' } });
+  }
+
+  /** Ends the sheet on Apple's side; the page hears a cancel, as from Safari, in a later task. */
+  private fail(reason: string): void {
+    this.end('failed', reason);
+    setTimeout(() => this.oncancel?.({ sessionError: { code: 'unknown' } }));
   }
 
   private startTimer(): void {
     this.stopTimer();
+    const ms = this.installation.options.stepTimeoutMs;
+    const step = this.step === 'authorizing' ? 'the payment' : 'merchant validation';
     this.timer = setTimeout(() => {
       // Apple gave up on the page: the sheet shows an error and the page hears a cancel.
-      this.end('expired');
+      this.end('expired', `the page took over ${ms / 1000} s on ${step}`);
       this.oncancel?.({ sessionError: { code: 'unknown' } });
-    }, fake().options.stepTimeoutMs);
+    }, ms);
   }
 
   private stopTimer(): void {
     clearTimeout(this.timer);
   }
 
-  private end(by: string): void {
+  private end(by: FakeSessionEnd, reason: string): void {
     this.stopTimer();
     this.step = 'ended';
     this.endedBy = by;
+    const view = this.view;
+    this.view = undefined;
+    view?.ended(reason);
   }
 }
 
@@ -191,6 +265,7 @@ function validateRequest(r: Record<string, any>): void {
   const fail = (what: string) => {
     throw new TypeError(`"${what}" is invalid`);
   };
+  if (!r || typeof r !== 'object') throw new TypeError('A payment request is required');
   if (!/^[A-Z]{2}$/.test(r['countryCode'])) fail('countryCode');
   if (!/^[A-Z]{3}$/.test(r['currencyCode'])) fail('currencyCode');
   if (!Array.isArray(r['supportedNetworks']) || r['supportedNetworks'].length === 0) fail('supportedNetworks');
@@ -220,9 +295,16 @@ export function installFakeApplePay(options: FakeApplePayOptions = {}): FakeAppl
     get last() {
       return this.sessions.at(-1);
     },
-    options: { stepTimeoutMs: APPLE_STEP_TIMEOUT_MS, maxVersion: 14, canMakePayments: true, refuseMerchantSession: false, ...options },
+    options: {
+      stepTimeoutMs: APPLE_STEP_TIMEOUT_MS,
+      maxVersion: MAX_APPLE_PAY_JS_VERSION,
+      canMakePayments: true,
+      refuseMerchantSession: false,
+      validationURL: VALIDATION_URL,
+      ...options,
+    },
     uninstall() {
-      for (const s of this.sessions) if (s.step !== 'ended') (s as unknown as { end(by: string): void }).end('uninstalled');
+      for (const s of this.sessions) if (s.step !== 'ended') (s as unknown as { end(by: FakeSessionEnd, reason: string): void }).end('uninstalled', 'the fake was uninstalled');
       removeEventListener('click', onClickCapture, true);
       removeEventListener('click', onClickBubble);
       delete (window as { ApplePaySession?: unknown }).ApplePaySession;
