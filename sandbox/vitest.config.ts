@@ -2,5 +2,10 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'sandbox', environment: 'node', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 30_000 },
+  test: {
+    name: 'sandbox',
+    environment: 'node',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
 });

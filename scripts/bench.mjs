@@ -67,7 +67,12 @@ function formatValue(v) {
 const rows = [['Figure', 'Value', 'Target', 'Result']];
 for (const s of sections) {
   for (const r of s.rows) {
-    rows.push([r.figure, `${formatValue(r.value)} ${r.unit}`, r.target ?? '', r.pass === undefined ? '' : r.pass ? 'met' : 'MISSED']);
+    rows.push([
+      r.figure,
+      `${formatValue(r.value)} ${r.unit}`,
+      r.target ?? '',
+      r.pass === undefined ? '' : r.pass ? 'met' : 'MISSED',
+    ]);
   }
 }
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));

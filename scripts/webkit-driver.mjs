@@ -84,7 +84,9 @@ export async function startWebKitDriver() {
   const children = [];
   // A crash or kill of the test runner must not leave Xvfb, the driver or MiniBrowser behind. The
   // runner stops its browsers on Ctrl-C itself; SIGTERM and SIGHUP would end Node without 'exit'.
-  const killAll = () => children.forEach((c) => killGroup(c, 'SIGKILL'));
+  const killAll = () => {
+    for (const c of children) killGroup(c, 'SIGKILL');
+  };
   /** @param {NodeJS.Signals} signal */
   const onSignal = (signal) => {
     killAll();
@@ -124,7 +126,12 @@ export async function startWebKitDriver() {
     driver.stderr?.on('data', keep);
     const url = `http://127.0.0.1:${port}`;
     await waitUntil(
-      async () => (await fetch(`${url}/status`).then((r) => r.json()).catch(() => null))?.value?.ready === true,
+      async () =>
+        (
+          await fetch(`${url}/status`)
+            .then((r) => r.json())
+            .catch(() => null)
+        )?.value?.ready === true,
       () => driver.exitCode !== null,
       `WebKitWebDriver did not start on port ${port}: ${logs.join('').trim() || 'no output'}`,
     );

@@ -12,10 +12,15 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
 const ENGINES = ['chromium', 'webkit'];
 
-const chosen = (process.env.WIDGET_BROWSERS ?? ENGINES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+const chosen = (process.env.WIDGET_BROWSERS ?? ENGINES.join(','))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const unknown = chosen.filter((name) => !ENGINES.includes(name));
 if (unknown.length > 0 || chosen.length === 0) {
-  throw new Error(`WIDGET_BROWSERS: unknown engine ${unknown.join(', ') || '(none given)'}; use any of ${ENGINES.join(', ')}`);
+  throw new Error(
+    `WIDGET_BROWSERS: unknown engine ${unknown.join(', ') || '(none given)'}; use any of ${ENGINES.join(', ')}`,
+  );
 }
 
 const launchers = {
@@ -40,10 +45,13 @@ export default {
   concurrentBrowsers: 1,
   // A real form post (3-D Secure) needs a server that answers it: see test/three-ds-form.test.ts.
   middleware: [formEcho],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname })],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
+  ],
   browsers: chosen.map((name) => launchers[name]()),
   // Lit's notes that it runs in dev mode, and that the both-builds page has two copies, are expected.
-  filterBrowserLogs: ({ args }) => !args.some((a) => typeof a === 'string' && /lit\.dev\/msg\/(dev-mode|multiple-versions)/.test(a)),
+  filterBrowserLogs: ({ args }) =>
+    !args.some((a) => typeof a === 'string' && /lit\.dev\/msg\/(dev-mode|multiple-versions)/.test(a)),
   testFramework: { config: { timeout: 8000 } },
   testsFinishTimeout: 120_000,
 };

@@ -20,8 +20,20 @@ interface ServerCard extends WalletCard {
 
 const CARDS: readonly ServerCard[] = [
   { id: 'visa-0001', label: 'Visa •••• 0001', network: 'Visa', outcome: 'pays', pan: '4400430100000001' },
-  { id: 'visa-0011', label: 'Visa •••• 0011', network: 'Visa', outcome: 'asks for 3-D Secure', pan: '4400430100000011' },
-  { id: 'mc-0051', label: 'Mastercard •••• 0051', network: 'MasterCard', outcome: 'declined: insufficient funds', pan: '5169490100000051' },
+  {
+    id: 'visa-0011',
+    label: 'Visa •••• 0011',
+    network: 'Visa',
+    outcome: 'asks for 3-D Secure',
+    pan: '4400430100000011',
+  },
+  {
+    id: 'mc-0051',
+    label: 'Mastercard •••• 0051',
+    network: 'MasterCard',
+    outcome: 'declined: insufficient funds',
+    pan: '5169490100000051',
+  },
 ];
 
 /**

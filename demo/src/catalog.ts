@@ -51,7 +51,8 @@ export function priceBasket(basket: unknown): PricedBasket | { error: string } {
     const { sku, qty } = (line ?? {}) as Partial<BasketLine>;
     const product = CATALOG.find((p) => p.sku === sku);
     if (!product) return { error: 'unknown product' };
-    if (typeof qty !== 'number' || !Number.isInteger(qty) || qty < 0 || qty > MAX_QTY) return { error: `qty must be 0 to ${MAX_QTY}` };
+    if (typeof qty !== 'number' || !Number.isInteger(qty) || qty < 0 || qty > MAX_QTY)
+      return { error: `qty must be 0 to ${MAX_QTY}` };
     if (lines.some((l) => l.sku === sku)) return { error: 'a product is listed twice' };
     if (qty > 0) lines.push({ ...product, qty, total: product.price * qty });
   }

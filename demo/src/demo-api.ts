@@ -35,7 +35,9 @@ export interface DemoApiOptions {
 export function createDemoApi(o: DemoApiOptions) {
   return new Hono()
     .get('/demo-api/simulator', (c) =>
-      c.json({ validationURL: o.validationURL, cards: walletCards(), contact: WALLET_CONTACT }, 200, { 'cache-control': 'no-store' }),
+      c.json({ validationURL: o.validationURL, cards: walletCards(), contact: WALLET_CONTACT }, 200, {
+        'cache-control': 'no-store',
+      }),
     )
     .post('/demo-api/apple-pay-token', async (c) => {
       let body: Record<string, unknown>;
@@ -49,7 +51,8 @@ export function createDemoApi(o: DemoApiOptions) {
       const amount = String(body?.amount ?? '');
       if (!card) return c.json({ error: 'unknown card' }, 400);
       if (!currency) return c.json({ error: 'unsupported currency' }, 400);
-      if (!AMOUNT_RE.test(amount) || Number(amount) <= 0) return c.json({ error: 'amount must be a positive decimal' }, 400);
+      if (!AMOUNT_RE.test(amount) || Number(amount) <= 0)
+        return c.json({ error: 'amount must be a positive decimal' }, 400);
       // Apple encrypts the device PAN for the merchant's Payment Processing key: the answer carries no card number.
       const token = o.apple.mintToken({
         amountMinor: Math.round(Number(amount) * 100),
@@ -60,6 +63,8 @@ export function createDemoApi(o: DemoApiOptions) {
       });
       return c.json(token, 200, { 'cache-control': 'no-store' });
     })
-    .get('/demo-api/ledger', (c) => c.json({ transactions: o.ledger.transactions }, 200, { 'cache-control': 'no-store' }))
+    .get('/demo-api/ledger', (c) =>
+      c.json({ transactions: o.ledger.transactions }, 200, { 'cache-control': 'no-store' }),
+    )
     .get('/demo-api/sandbox', (c) => c.json(o.sandbox));
 }

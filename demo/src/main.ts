@@ -23,7 +23,14 @@ function proxyLine(line: string): string {
     const r = JSON.parse(line) as Record<string, unknown>;
     // The demo's own start-up probe and the listening line say nothing about payments.
     if (r['msg'] === 'listening' || r['path'] === '/healthz') return '';
-    const parts = [r['method'], r['path'], r['status'], r['outcome'], r['code'], r['ms'] === undefined ? undefined : `${String(r['ms'])}ms`];
+    const parts = [
+      r['method'],
+      r['path'],
+      r['status'],
+      r['outcome'],
+      r['code'],
+      r['ms'] === undefined ? undefined : `${String(r['ms'])}ms`,
+    ];
     if (r['invoiceId']) parts.push(`invoice ${String(r['invoiceId'])}`);
     return dim(`proxy │ ${parts.filter((p) => p !== undefined && p !== '').join(' ')}`);
   } catch {
@@ -86,15 +93,17 @@ async function main(): Promise<void> {
   });
 
   process.stdout.write(
-    [
+    `${[
       '',
       `${bold('epay-applepay demo')}: the sandbox bank, the sandbox Apple, the proxy (${options.tokenMode} mode) and a demo shop are running.`,
       '',
       `  Open ${bold(demo.url)}`,
       '',
-      dim('Ctrl-C stops everything. In a browser without Apple Pay the page simulates the Apple Pay sheet; the rest is real.'),
+      dim(
+        'Ctrl-C stops everything. In a browser without Apple Pay the page simulates the Apple Pay sheet; the rest is real.',
+      ),
       '',
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 }
 

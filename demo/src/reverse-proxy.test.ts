@@ -23,19 +23,30 @@ describe('createReverseProxy', () => {
   let frontUrl = '';
   const seen: Array<{ url: string; xff: string | undefined; origin: string | undefined; body: string }> = [];
 
-  const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
+  const listen = (s: Server) =>
+    new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
   beforeAll(async () => {
     upstream = createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d));
       req.on('end', () => {
-        seen.push({ url: req.url ?? '', xff: req.headers['x-forwarded-for'] as string | undefined, origin: req.headers.origin, body });
-        if (req.url?.startsWith('/3ds/callback')) res.writeHead(303, { location: 'https://127.0.0.1:5180/shop/thanks?ok=1' }).end();
+        seen.push({
+          url: req.url ?? '',
+          xff: req.headers['x-forwarded-for'] as string | undefined,
+          origin: req.headers.origin,
+          body,
+        });
+        if (req.url?.startsWith('/3ds/callback'))
+          res.writeHead(303, { location: 'https://127.0.0.1:5180/shop/thanks?ok=1' }).end();
         else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       });
     });
     const upstreamPort = await listen(upstream);
-    const forward = createReverseProxy({ prefix: '/pay', upstream: `http://127.0.0.1:${upstreamPort}`, redirects: RULES });
+    const forward = createReverseProxy({
+      prefix: '/pay',
+      upstream: `http://127.0.0.1:${upstreamPort}`,
+      redirects: RULES,
+    });
     front = createServer(forward);
     frontUrl = `http://127.0.0.1:${await listen(front)}`;
   });
@@ -51,7 +62,12 @@ describe('createReverseProxy', () => {
       headers: { origin: 'http://127.0.0.1:5180', 'x-forwarded-for': '10.9.9.9' },
     });
     expect(await res.json()).toEqual({ status: 'ok' });
-    expect(seen.at(-1)).toEqual({ url: '/applepay/session?x=1', xff: '127.0.0.1', origin: 'http://127.0.0.1:5180', body: '{"a":1}' });
+    expect(seen.at(-1)).toEqual({
+      url: '/applepay/session?x=1',
+      xff: '127.0.0.1',
+      origin: 'http://127.0.0.1:5180',
+      body: '{"a":1}',
+    });
   });
 
   it('rewrites the redirect after 3-D Secure onto the page\u2019s origin', async () => {

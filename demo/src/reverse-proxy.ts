@@ -5,7 +5,15 @@
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are the connection's own, never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 /** Longer than the proxy's own 25 s answer budget: the proxy, not this hop, decides when to give up. */
 const UPSTREAM_TIMEOUT_MS = 35_000;
 
@@ -55,7 +63,14 @@ export function createReverseProxy(o: ReverseProxyOptions): (req: IncomingMessag
     headers['x-forwarded-host'] = req.headers.host ?? '';
 
     const out = request(
-      { hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers, timeout: UPSTREAM_TIMEOUT_MS },
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path,
+        headers,
+        timeout: UPSTREAM_TIMEOUT_MS,
+      },
       (answer) => {
         const outHeaders: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(answer.headers)) {

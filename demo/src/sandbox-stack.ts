@@ -35,7 +35,9 @@ async function bankKey(dir: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch {
-    const pem = generateKeyPairSync('rsa', { modulusLength: BANK_KEY_BITS }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const pem = generateKeyPairSync('rsa', { modulusLength: BANK_KEY_BITS })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     // Written under a temporary name first, so a second demo starting at the same time never reads half a key.
     const temp = `${path}.${process.pid}.tmp`;
     await writeFile(temp, pem, { mode: PRIVATE_FILE_MODE });
@@ -56,7 +58,10 @@ async function bankKey(dir: string): Promise<string> {
  */
 export async function startSandboxStack(dir: string): Promise<SandboxStack> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const [privateKeyPem, apple] = await Promise.all([bankKey(dir), createFakeApple({ displayName: 'Demo Shop (sandbox)' })]);
+  const [privateKeyPem, apple] = await Promise.all([
+    bankKey(dir),
+    createFakeApple({ displayName: 'Demo Shop (sandbox)' }),
+  ]);
   // One folder per run: two demos started at once never overwrite each other's keys.
   const appleDir = join(dir, `apple-${process.pid}`);
   const files = await apple.writeFiles(appleDir);

@@ -102,9 +102,13 @@ export function createShop(o: ShopOptions) {
       const created = await createOrder(body?.items);
       return 'error' in created ? c.json(created, 400) : c.json(created, 201, { 'cache-control': 'no-store' });
     })
-    .get('/shop/thanks', (c) => c.html(thanksPage(result(c.req.query('invoiceId') ?? ''), c.req.query('reference') ?? '')))
+    .get('/shop/thanks', (c) =>
+      c.html(thanksPage(result(c.req.query('invoiceId') ?? ''), c.req.query('reference') ?? '')),
+    )
     .get('/shop/payment-failed', (c) =>
-      c.html(failedPage(result(c.req.query('invoiceId') ?? ''), c.req.query('code') ?? '', c.req.query('message') ?? '')),
+      c.html(
+        failedPage(result(c.req.query('invoiceId') ?? ''), c.req.query('code') ?? '', c.req.query('message') ?? ''),
+      ),
     );
 
   return { app, createOrder };

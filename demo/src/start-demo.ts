@@ -51,10 +51,15 @@ function ensureWidgetBuilt(onProgress?: (m: string) => void): void {
     ? spawnSync(process.execPath, [script], { cwd: WIDGET_DIR, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
     : existsSync(WIDGET_ES_MODULE) && existsSync(WIDGET_CLASSIC_SCRIPT)
       ? undefined
-      : spawnSync('pnpm', ['--filter', '@epay-applepay/widget', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      : spawnSync('pnpm', ['--filter', '@epay-applepay/widget', 'build'], {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          encoding: 'utf8',
+        });
   if (run?.stdout?.includes('building')) onProgress?.('built the widget (its dist/ was missing or stale)');
   if (run && run.status !== 0) throw new Error(`Building the widget failed:\n${run.stdout}\n${run.stderr}`);
-  if (!existsSync(WIDGET_ES_MODULE) || !existsSync(WIDGET_CLASSIC_SCRIPT)) throw new Error('The widget build did not produce dist/');
+  if (!existsSync(WIDGET_ES_MODULE) || !existsSync(WIDGET_CLASSIC_SCRIPT))
+    throw new Error('The widget build did not produce dist/');
 }
 
 /**
@@ -89,8 +94,18 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       ledger: sandbox.bank.ledger,
     });
     const sandboxUrls = { bankUrl: sandbox.bank.url, appleGatewayUrl: sandbox.gateway.url, proxyUrl: '' };
-    const demoApi = createDemoApi({ apple: sandbox.apple, ledger: sandbox.bank.ledger, validationURL: sandbox.gateway.validationUrl, sandbox: sandboxUrls });
-    const web: WebServer = await startWebServer({ port: o.port, files, apps: [shop.app, demoApi], createOrder: shop.createOrder });
+    const demoApi = createDemoApi({
+      apple: sandbox.apple,
+      ledger: sandbox.bank.ledger,
+      validationURL: sandbox.gateway.validationUrl,
+      sandbox: sandboxUrls,
+    });
+    const web: WebServer = await startWebServer({
+      port: o.port,
+      files,
+      apps: [shop.app, demoApi],
+      createOrder: shop.createOrder,
+    });
     cleanups.push(() => web.close());
     const pageOrigin = web.origin;
     // The order's links must be https (the proxy's rule); the reverse proxy maps this origin onto the page's.
@@ -111,7 +126,11 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     cleanups.push(() => proxy.stop());
     sandboxUrls.proxyUrl = proxy.url;
     web.setProxy(
-      createReverseProxy({ prefix: PROXY_PREFIX, upstream: proxy.url, redirects: [{ from: `${shopOrigin}/`, to: `${pageOrigin}/` }] }),
+      createReverseProxy({
+        prefix: PROXY_PREFIX,
+        upstream: proxy.url,
+        redirects: [{ from: `${shopOrigin}/`, to: `${pageOrigin}/` }],
+      }),
     );
 
     return { url: `${pageOrigin}/`, sandbox, proxy, proxyExited: proxy.exited, close: closeAll };

@@ -22,7 +22,7 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 function urlPath(root: string, file: string): string {
-  return '/' + relative(root, file).split(sep).join('/');
+  return `/${relative(root, file).split(sep).join('/')}`;
 }
 
 /**
@@ -46,7 +46,12 @@ export async function buildWeb(outDir: string): Promise<BuiltFiles> {
       sourcemap: true,
       minify: false,
       target: 'es2021',
-      lib: { entry: 'simulator/index.ts', formats: ['iife'], name: 'EpayDemoSimulator', fileName: () => 'simulated-apple-pay.js' },
+      lib: {
+        entry: 'simulator/index.ts',
+        formats: ['iife'],
+        name: 'EpayDemoSimulator',
+        fileName: () => 'simulated-apple-pay.js',
+      },
     },
   });
   await build({
@@ -63,12 +68,15 @@ export async function buildWeb(outDir: string): Promise<BuiltFiles> {
       sourcemap: true,
       target: 'es2021',
       rolldownOptions: {
-        input: { demo: join(REPO_ROOT, 'demo', 'web', 'index.html'), spa: join(REPO_ROOT, 'examples', 'spa', 'index.html') },
+        input: {
+          demo: join(REPO_ROOT, 'demo', 'web', 'index.html'),
+          spa: join(REPO_ROOT, 'examples', 'spa', 'index.html'),
+        },
       },
     },
   });
   const files: BuiltFiles = new Map();
-  for (const file of await listFiles(simulatorOut)) files.set('/simulator' + urlPath(simulatorOut, file), file);
+  for (const file of await listFiles(simulatorOut)) files.set(`/simulator${urlPath(simulatorOut, file)}`, file);
   for (const file of await listFiles(pagesOut)) files.set(urlPath(pagesOut, file), file);
   return files;
 }

@@ -56,48 +56,67 @@ describe.each(chosenEngines())('the demo checkout in %s', (engine) => {
     await page.click(inSheet('button.pay', /^Pay$/));
   }
 
-  it(named('pays with Visa 0001: the sheet shows the order, the page the reference, the bank records AUTH'), async () => {
-    const { page, invoiceId } = await openShop();
-    await until(() => page.text('#mode[role=note]')).toContain('installed a simulated ApplePaySession');
-    const total = (await page.text(testId('total')))!; // "5,900.00 KZT"
+  it(
+    named('pays with Visa 0001: the sheet shows the order, the page the reference, the bank records AUTH'),
+    async () => {
+      const { page, invoiceId } = await openShop();
+      await until(() => page.text('#mode[role=note]')).toContain('installed a simulated ApplePaySession');
+      const total = (await page.text(testId('total')))!; // "5,900.00 KZT"
 
-    await openSheet(page);
-    await until(() => page.text(inSheet('.amount'))).toBe(total.replace(/,/g, ''));
-    await page.screenshot('sheet');
-    await page.click(inSheet('label.card', /0001/));
-    await page.click(inSheet('button.pay', /^Pay$/));
+      await openSheet(page);
+      await until(() => page.text(inSheet('.amount'))).toBe(total.replace(/,/g, ''));
+      await page.screenshot('sheet');
+      await page.click(inSheet('label.card', /0001/));
+      await page.click(inSheet('button.pay', /^Pay$/));
 
-    const paid = { css: OUTCOME, text: 'Paid' };
-    await until(() => page.text(paid)).toContain(`Paid: order ${invoiceId}, ${total}, reference`);
-    await page.waitFor(SHEET, 'hidden');
-    await page.screenshot('paid');
-    const reference = /reference (\d+)/.exec((await page.text(paid))!)?.[1];
+      const paid = { css: OUTCOME, text: 'Paid' };
+      await until(() => page.text(paid)).toContain(`Paid: order ${invoiceId}, ${total}, reference`);
+      await page.waitFor(SHEET, 'hidden');
+      await page.screenshot('paid');
+      const reference = /reference (\d+)/.exec((await page.text(paid))!)?.[1];
 
-    expect(await ledgerOf(sandbox.bankUrl, invoiceId)).toEqual([
-      expect.objectContaining({ statusName: 'AUTH', reasonCode: '00', reference, amount: 5900, currency: 'KZT', cardMask: '440043******0001' }),
-    ]);
-    // The log tells the whole story in order: the wallet's steps and the element's events.
-    const steps = ['epay-ready', 'epay-click', 'onvalidatemerchant', 'completeMerchantValidation', 'onpaymentauthorized', 'epay-success'];
-    await until(async () => {
-      // The log shows the newest entry first.
-      const story = await page.evaluate<string>(`[...document.querySelectorAll('${EVENT_LOG} li')].reverse().map((li) => li.textContent).join('\\n')`);
-      const at = steps.map((s) => story.indexOf(s));
-      return at.every((n, i) => n >= 0 && (i === 0 || n > at[i - 1]!)) ? 'in order' : story;
-    }).toBe('in order');
-    await until(() => page.text(`${testId('ledger')} tr[data-invoice="${invoiceId}"]`)).toContain('AUTH');
-    // A new order is ready for the next payment.
-    await until(() => page.text(testId('invoice'))).not.toBe(invoiceId);
+      expect(await ledgerOf(sandbox.bankUrl, invoiceId)).toEqual([
+        expect.objectContaining({
+          statusName: 'AUTH',
+          reasonCode: '00',
+          reference,
+          amount: 5900,
+          currency: 'KZT',
+          cardMask: '440043******0001',
+        }),
+      ]);
+      // The log tells the whole story in order: the wallet's steps and the element's events.
+      const steps = [
+        'epay-ready',
+        'epay-click',
+        'onvalidatemerchant',
+        'completeMerchantValidation',
+        'onpaymentauthorized',
+        'epay-success',
+      ];
+      await until(async () => {
+        // The log shows the newest entry first.
+        const story = await page.evaluate<string>(
+          `[...document.querySelectorAll('${EVENT_LOG} li')].reverse().map((li) => li.textContent).join('\\n')`,
+        );
+        const at = steps.map((s) => story.indexOf(s));
+        return at.every((n, i) => n >= 0 && (i === 0 || n > at[i - 1]!)) ? 'in order' : story;
+      }).toBe('in order');
+      await until(() => page.text(`${testId('ledger')} tr[data-invoice="${invoiceId}"]`)).toContain('AUTH');
+      // A new order is ready for the next payment.
+      await until(() => page.text(testId('invoice'))).not.toBe(invoiceId);
 
-    // No device PAN in what the page holds, nor (where the engine lets the test read them) in any response.
-    const held = await page.evaluate<string>(PAGE_STATE);
-    for (const pan of PANS) expect(held).not.toContain(pan);
-    const bodies = page.responseBodies();
-    if (bodies) {
-      expect(bodies.length).toBeGreaterThan(3);
-      for (const body of bodies) for (const pan of PANS) expect(body).not.toContain(pan);
-    }
-    await page.close();
-  });
+      // No device PAN in what the page holds, nor (where the engine lets the test read them) in any response.
+      const held = await page.evaluate<string>(PAGE_STATE);
+      for (const pan of PANS) expect(held).not.toContain(pan);
+      const bodies = page.responseBodies();
+      if (bodies) {
+        expect(bodies.length).toBeGreaterThan(3);
+        for (const body of bodies) for (const pan of PANS) expect(body).not.toContain(pan);
+      }
+      await page.close();
+    },
+  );
 
   it(named('pays with 3-D Secure: the bank password page, then the shop\u2019s own success page'), async () => {
     const { page, invoiceId } = await openShop();
@@ -130,18 +149,23 @@ describe.each(chosenEngines())('the demo checkout in %s', (engine) => {
     await page.close();
   });
 
-  it(named('3-D Secure declined at the bank: the shop\u2019s failure page, 3D 455 (a failed check), nothing charged'), async () => {
-    const { page, invoiceId } = await openShop();
-    await payWith(page, /0011/);
-    await page.click({ css: 'button[type=submit]', text: 'Decline' });
+  it(
+    named('3-D Secure declined at the bank: the shop\u2019s failure page, 3D 455 (a failed check), nothing charged'),
+    async () => {
+      const { page, invoiceId } = await openShop();
+      await payWith(page, /0011/);
+      await page.click({ css: 'button[type=submit]', text: 'Decline' });
 
-    await until(() => page.url()).toMatch(/\/shop\/payment-failed\?/);
-    await page.waitFor({ css: 'h1', text: 'The payment did not go through' });
-    await until(() => page.text(testId('reason'))).toContain('(455)');
-    await page.screenshot('3ds-declined');
-    expect(await ledgerOf(sandbox.bankUrl, invoiceId)).toEqual([expect.objectContaining({ statusName: '3D', reasonCode: '455' })]);
-    await page.close();
-  });
+      await until(() => page.url()).toMatch(/\/shop\/payment-failed\?/);
+      await page.waitFor({ css: 'h1', text: 'The payment did not go through' });
+      await until(() => page.text(testId('reason'))).toContain('(455)');
+      await page.screenshot('3ds-declined');
+      expect(await ledgerOf(sandbox.bankUrl, invoiceId)).toEqual([
+        expect.objectContaining({ statusName: '3D', reasonCode: '455' }),
+      ]);
+      await page.close();
+    },
+  );
 
   it(named('a declined card: the sheet fails, the page says why, the bank records FAILED 51'), async () => {
     const { page, invoiceId } = await openShop();
@@ -175,23 +199,28 @@ describe.each(chosenEngines())('the demo checkout in %s', (engine) => {
     await page.close();
   });
 
-  it(named('the amount follows the basket: the backend re-signs the order and the sheet shows the new total'), async () => {
-    const { page, invoiceId } = await openShop();
-    await page.click('button[aria-label="One more Felt slippers"]');
-    await until(() => page.text(testId('invoice'))).not.toBe(invoiceId);
-    await until(() => page.text(testId('total'))).toBe('15,400.00 KZT');
-    await openSheet(page);
-    await until(() => page.text(inSheet('.amount'))).toBe('15400.00 KZT');
-    await page.click(inSheet('button.cancel', 'Cancel'));
-    await page.waitFor(SHEET, 'hidden');
-    await page.close();
-  });
+  it(
+    named('the amount follows the basket: the backend re-signs the order and the sheet shows the new total'),
+    async () => {
+      const { page, invoiceId } = await openShop();
+      await page.click('button[aria-label="One more Felt slippers"]');
+      await until(() => page.text(testId('invoice'))).not.toBe(invoiceId);
+      await until(() => page.text(testId('total'))).toBe('15,400.00 KZT');
+      await openSheet(page);
+      await until(() => page.text(inSheet('.amount'))).toBe('15400.00 KZT');
+      await page.click(inSheet('button.cancel', 'Cancel'));
+      await page.waitFor(SHEET, 'hidden');
+      await page.close();
+    },
+  );
 
   /** A browser with its own ApplePaySession (Safari) never gets the simulation; needs a script before the page's. */
   async function realApplePayNeverSimulated(): Promise<void> {
     const page = await browser.newPage({ initScript: REAL_APPLE_PAY });
     await page.open(url);
-    await until(() => page.text('#mode[role=note]')).toContain('This browser has Apple Pay, so the demo leaves it alone');
+    await until(() => page.text('#mode[role=note]')).toContain(
+      'This browser has Apple Pay, so the demo leaves it alone',
+    );
     expect(await page.evaluate('window.EpayDemoSimulator.installed')).toBe(false);
     expect(await page.evaluate("'simulated' in window.ApplePaySession")).toBe(false);
     await until(() => page.text(EVENT_LOG)).toContain('cannot_make_payments');
@@ -210,7 +239,10 @@ describe.each(chosenEngines())('the demo checkout in %s', (engine) => {
           'ApplePaySession, so it gets the simulation',
       ),
       async () => {
-        const refused = await realApplePayNeverSimulated().then(() => undefined, (e: unknown) => e);
+        const refused = await realApplePayNeverSimulated().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(refused).toBeInstanceOf(EngineLimitation);
         expect((refused as Error).message).toMatch(/Failed to match capabilities/);
 

@@ -46,7 +46,15 @@ describe.each(chosenEngines())('integration examples in %s', (engine) => {
     expect(reference).toMatch(/^\d+$/);
     const [charge, ...more] = await ledgerByReference(sandbox.bankUrl, reference!);
     expect(more).toEqual([]);
-    expect(charge).toEqual(expect.objectContaining({ statusName: 'AUTH', reasonCode: '00', amount, currency: 'KZT', cardMask: '440043******0001' }));
+    expect(charge).toEqual(
+      expect.objectContaining({
+        statusName: 'AUTH',
+        reasonCode: '00',
+        amount,
+        currency: 'KZT',
+        cardMask: '440043******0001',
+      }),
+    );
     expect(await ledgerOf(sandbox.bankUrl, charge!.invoiceId)).toEqual([charge]);
   }
 
@@ -62,17 +70,20 @@ describe.each(chosenEngines())('integration examples in %s', (engine) => {
     await page.close();
   });
 
-  it(named('SPA importing the ES module: a new order per quantity, pays, shows the reference; the bank records AUTH'), async () => {
-    const page = await open('/examples/spa/');
-    await until(() => page.text('#total')).toBe('9500.00 KZT');
-    expect((await page.evaluate<string[]>(LOADED_PATHS)).filter((p) => p.includes('iife'))).toEqual([]);
-    await page.fill('label input#qty', '2');
-    await until(() => page.text('#total')).toBe('19000.00 KZT');
+  it(
+    named('SPA importing the ES module: a new order per quantity, pays, shows the reference; the bank records AUTH'),
+    async () => {
+      const page = await open('/examples/spa/');
+      await until(() => page.text('#total')).toBe('9500.00 KZT');
+      expect((await page.evaluate<string[]>(LOADED_PATHS)).filter((p) => p.includes('iife'))).toEqual([]);
+      await page.fill('label input#qty', '2');
+      await until(() => page.text('#total')).toBe('19000.00 KZT');
 
-    await payOnSheet(page);
-    await until(() => page.text('#view')).toMatch(/^Thank you! Paid, reference \d+\.$/);
-    await page.screenshot('example-spa-paid');
-    await expectCharged(/reference (\d+)/.exec((await page.text('#view'))!)?.[1], 19000);
-    await page.close();
-  });
+      await payOnSheet(page);
+      await until(() => page.text('#view')).toMatch(/^Thank you! Paid, reference \d+\.$/);
+      await page.screenshot('example-spa-paid');
+      await expectCharged(/reference (\d+)/.exec((await page.text('#view'))!)?.[1], 19000);
+      await page.close();
+    },
+  );
 });

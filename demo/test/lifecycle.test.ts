@@ -40,7 +40,12 @@ describe('pnpm demo', () => {
     const keyFile = appleDirs.map((d) => join(TEST_SANDBOX_DIR, d, 'identity-key.pem')).find((f) => existsSync(f))!;
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(statSync(join(TEST_SANDBOX_DIR, 'bank-private-key.pem')).mode & 0o777).toBe(0o600);
-    for (const path of ['/.sandbox/demo/bank-private-key.pem', '/demo/src/main.ts', '/package.json', '/demo/web/index.html']) {
+    for (const path of [
+      '/.sandbox/demo/bank-private-key.pem',
+      '/demo/src/main.ts',
+      '/package.json',
+      '/demo/web/index.html',
+    ]) {
       expect((await fetch(new URL(path, demo.url))).status, path).toBe(404);
     }
 

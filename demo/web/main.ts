@@ -60,7 +60,11 @@ async function newOrder(reason: string): Promise<void> {
     $('#total').textContent = money(signed.amount, signed.currency);
     $('#invoice').textContent = signed.invoiceId;
     button.disabled = false;
-    log.add('page', `order ${signed.invoiceId} signed`, `${reason}: ${signed.description} = ${money(signed.amount, signed.currency)}`);
+    log.add(
+      'page',
+      `order ${signed.invoiceId} signed`,
+      `${reason}: ${signed.description} = ${money(signed.amount, signed.currency)}`,
+    );
   } catch (err) {
     $('#total').textContent = '—';
     $('#invoice').textContent = '—';
@@ -79,7 +83,9 @@ button.addEventListener('epay-ready', (e) => {
   log.add('event', 'epay-ready', detail(e));
   const unavailable = $<HTMLParagraphElement>('#unavailable');
   unavailable.hidden = e.detail.available;
-  unavailable.textContent = e.detail.available ? '' : `Apple Pay is not offered here (${e.detail.reason ?? 'unknown'}).`;
+  unavailable.textContent = e.detail.available
+    ? ''
+    : `Apple Pay is not offered here (${e.detail.reason ?? 'unknown'}).`;
 });
 button.addEventListener('epay-click', (e) => {
   showOutcome('');
@@ -88,7 +94,10 @@ button.addEventListener('epay-click', (e) => {
 button.addEventListener('epay-success', (e) => {
   const p = e.detail.payment;
   log.add('event', 'epay-success', detail(e), 'ok');
-  showOutcome(`Paid: order ${p.invoiceId}, ${money(p.amount, p.currency)}, reference ${p.reference}. A new order is ready.`, 'ok');
+  showOutcome(
+    `Paid: order ${p.invoiceId}, ${money(p.amount, p.currency)}, reference ${p.reference}. A new order is ready.`,
+    'ok',
+  );
   void refreshLedger(ledger);
   // The invoice is paid: the next payment needs a new order.
   void newOrder('after a payment');
@@ -99,7 +108,10 @@ button.addEventListener('epay-3ds', (e) => {
 });
 button.addEventListener('epay-declined', (e) => {
   log.add('event', 'epay-declined', detail(e), 'fail');
-  showOutcome(`Declined by the bank: ${e.detail.message} (code ${String(e.detail.bankCode)}). Nothing was charged; try another card.`, 'fail');
+  showOutcome(
+    `Declined by the bank: ${e.detail.message} (code ${String(e.detail.bankCode)}). Nothing was charged; try another card.`,
+    'fail',
+  );
   void refreshLedger(ledger);
 });
 button.addEventListener('epay-cancel', (e) => {
@@ -118,7 +130,11 @@ $('#refresh-ledger').addEventListener('click', () => void refreshLedger(ledger))
 
 async function start(): Promise<void> {
   const res = await fetch('/shop/catalog');
-  const catalog = (await res.json()) as { products: Product[]; basket: Array<{ sku: string; qty: number }>; maxQty: number };
+  const catalog = (await res.json()) as {
+    products: Product[];
+    basket: Array<{ sku: string; qty: number }>;
+    maxQty: number;
+  };
   products = catalog.products;
   quantities = new Map(catalog.basket.map((l) => [l.sku, l.qty]));
   renderBasket($('#basket'), products, quantities, catalog.maxQty, onBasketChange);

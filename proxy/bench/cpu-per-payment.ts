@@ -38,7 +38,11 @@ const AMOUNT = 1500;
 
 /** A bank that answers every call at once, so that only the proxy's own work is timed. */
 function instantBank(publicKey: KeyObject): EpayClient {
-  const real = createEpayClient({ ...SANDBOX_EPAY, oauthUrl: 'http://127.0.0.1:9/oauth2/token', apiUrl: 'http://127.0.0.1:9' });
+  const real = createEpayClient({
+    ...SANDBOX_EPAY,
+    oauthUrl: 'http://127.0.0.1:9/oauth2/token',
+    apiUrl: 'http://127.0.0.1:9',
+  });
   let seq = 0;
   return {
     ...real,
@@ -92,7 +96,6 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
     appleTokens: createAppleTokenReader(config),
   };
 
-
   // The steps alone work on inputs made once (the decryptor itself keeps no replay state).
   const parsed = bodies.map((b) => JSON.parse(b) as { order: string; payment: ReturnType<typeof payment> });
   const decryptor = createPaymentTokenDecryptor({
@@ -104,7 +107,13 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
   const orders = await Promise.all(first.map((p) => verifyOrder(p.order, ORDER_SECRET)));
   const decrypted = await Promise.all(first.map((p) => decryptor.decrypt(p.payment.token.paymentData)));
   const requests = first.map((p, i) =>
-    buildCryptopayRequest({ order: orders[i]!, payment: p.payment as never, mode: 'decrypt', terminalId: config.epay.terminalId, decrypted: decrypted[i]! }),
+    buildCryptopayRequest({
+      order: orders[i]!,
+      payment: p.payment as never,
+      mode: 'decrypt',
+      terminalId: config.epay.terminalId,
+      decrypted: decrypted[i]!,
+    }),
   );
 
   // One round of each measure in turn, so that a busy moment of the machine falls on all of them alike.
@@ -116,7 +125,8 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
         body: bodyOf(i, round),
       });
       const answer = (await res.json()) as { status?: string };
-      if (res.status !== 200 || answer.status !== 'paid') throw new Error(`bench payment failed: HTTP ${res.status} ${JSON.stringify(answer)}`);
+      if (res.status !== 200 || answer.status !== 'paid')
+        throw new Error(`bench payment failed: HTTP ${res.status} ${JSON.stringify(answer)}`);
     },
     // What the route does around the app's plumbing: body JSON in, order check, takePayment, answer JSON out.
     pipeline: async (i: number, round: number) => {
@@ -126,17 +136,25 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
       JSON.stringify(answer);
     },
     orderCheck: (i: number) => verifyOrder(first[i]!.order, ORDER_SECRET),
-    honoHs256: (i: number) => honoVerify(first[i]!.order, ORDER_SECRET, { alg: 'HS256', exp: false, nbf: false, iat: false }),
+    honoHs256: (i: number) =>
+      honoVerify(first[i]!.order, ORDER_SECRET, { alg: 'HS256', exp: false, nbf: false, iat: false }),
     // A token not decrypted before in this process, like every token the proxy sees.
-    token: (i: number, round: number) => decryptor.decrypt(parsed[(round + 1) * ITERATIONS + i]!.payment.token.paymentData),
+    token: (i: number, round: number) =>
+      decryptor.decrypt(parsed[(round + 1) * ITERATIONS + i]!.payment.token.paymentData),
     cryptogram: (i: number) => encryptCryptogram(requests[i]!.card, bankKey),
     json: (i: number) => {
       JSON.parse(bodies[i]!);
       JSON.stringify({ ...requests[i]!.body, cryptogram: 'x'.repeat(684) });
-      JSON.stringify({ status: 'paid', payment: { id: 'x', invoiceId: orders[i]!.invoiceId, amount: AMOUNT, currency: 'KZT', reference: '1' } });
+      JSON.stringify({
+        status: 'paid',
+        payment: { id: 'x', invoiceId: orders[i]!.invoiceId, amount: AMOUNT, currency: 'KZT', reference: '1' },
+      });
     },
   };
-  const series = Object.fromEntries(Object.keys(ops).map((k) => [k, [] as Timing[]])) as Record<keyof typeof ops, Timing[]>;
+  const series = Object.fromEntries(Object.keys(ops).map((k) => [k, [] as Timing[]])) as Record<
+    keyof typeof ops,
+    Timing[]
+  >;
   for (let round = -1; round < ROUNDS; round++) {
     for (const [name, op] of Object.entries(ops) as [keyof typeof ops, (i: number, r: number) => unknown][]) {
       const t = await timeOps((i) => op(i, round), { iterations: ITERATIONS, rounds: 1, warmup: 0 });
@@ -151,9 +169,13 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
     cpuMinUs: Math.min(...series.whole.map((t) => t.cpuUs)),
     cpuMaxUs: Math.max(...series.whole.map((t) => t.cpuUs)),
   };
-  const [pipeline, orderCheck, honoHs256, token, cryptogram, json] = (['pipeline', 'orderCheck', 'honoHs256', 'token', 'cryptogram', 'json'] as const).map(
-    (n) => ({ cpuUs: cpu(n), cpuMinUs: Math.min(...series[n].map((t) => t.cpuUs)), cpuMaxUs: Math.max(...series[n].map((t) => t.cpuUs)) }),
-  ) as [Spread, Spread, Spread, Spread, Spread, Spread];
+  const [pipeline, orderCheck, honoHs256, token, cryptogram, json] = (
+    ['pipeline', 'orderCheck', 'honoHs256', 'token', 'cryptogram', 'json'] as const
+  ).map((n) => ({
+    cpuUs: cpu(n),
+    cpuMinUs: Math.min(...series[n].map((t) => t.cpuUs)),
+    cpuMaxUs: Math.max(...series[n].map((t) => t.cpuUs)),
+  })) as [Spread, Spread, Spread, Spread, Spread, Spread];
 
   const steps = orderCheck.cpuUs + token.cpuUs + cryptogram.cpuUs + json.cpuUs;
   const range = (t: Spread) => `rounds ${t.cpuMinUs.toFixed(0)}–${t.cpuMaxUs.toFixed(0)} µs`;

@@ -31,7 +31,6 @@ interface Run {
   sequential: number;
 }
 
-
 /** Calls within half a latency of the first of a group were sent together; the next group waited for an answer. */
 function sequentialSteps(calls: BankCall[], latencyMs: number): number {
   let steps = 0;
@@ -59,7 +58,11 @@ async function onePayment(s: Stack, early: boolean, amount = AMOUNT): Promise<Ru
   const invoiceId = invoiceOf(o);
   if (early) {
     // The sheet opens: merchant validation, where the proxy starts fetching this order's bank token.
-    const session = await post(`${s.url}/applepay/session`, { validationURL: s.gateway.validationUrl, order: o }, { origin: SHOP_ORIGIN });
+    const session = await post(
+      `${s.url}/applepay/session`,
+      { validationURL: s.gateway.validationUrl, order: o },
+      { origin: SHOP_ORIGIN },
+    );
     if (session.status !== 200) throw new Error(`merchant validation failed: HTTP ${session.status} ${session.text}`);
     const fetched = await until(
       () => s.bank.calls.some((c) => c.path === '/oauth2/token' && c.invoiceId === invoiceId && c.status !== 0),
@@ -73,7 +76,8 @@ async function onePayment(s: Stack, early: boolean, amount = AMOUNT): Promise<Ru
   const r = await post(`${s.url}/applepay/payments`, body, { origin: SHOP_ORIGIN });
   const ms = performance.now() - t0;
   const expected = amount === AMOUNT ? [200, 'paid'] : [402, 'declined'];
-  if (r.status !== expected[0] || r.json?.status !== expected[1]) throw new Error(`payment: HTTP ${r.status} ${r.text}`);
+  if (r.status !== expected[0] || r.json?.status !== expected[1])
+    throw new Error(`payment: HTTP ${r.status} ${r.text}`);
   const calls = s.bank.calls.slice(before);
   return { ms, calls, sequential: sequentialSteps(calls, BANK_LATENCY_MS) };
 }
@@ -95,7 +99,9 @@ export async function benchCriticalPath(): Promise<BenchRow[]> {
     }
     const mDeclined = median(declined.map((r) => r.ms));
     const seqDeclined = Math.max(...declined.map((r) => r.sequential));
-    const pathsDeclined = [...new Set(declined.flatMap((r) => r.calls.map((c) => c.path.replace(/\/\d+$/, '/{invoiceId}'))))].join(', ');
+    const pathsDeclined = [
+      ...new Set(declined.flatMap((r) => r.calls.map((c) => c.path.replace(/\/\d+$/, '/{invoiceId}')))),
+    ].join(', ');
     const mEarly = median(withEarly.map((r) => r.ms));
     const mWithout = median(without.map((r) => r.ms));
     const seqEarly = Math.max(...withEarly.map((r) => r.sequential));
@@ -125,7 +131,12 @@ export async function benchCriticalPath(): Promise<BenchRow[]> {
         pass: seqEarly === 1,
         note: `worst of ${RUNS}: ${pathsEarly}`,
       },
-      { figure: 'Sequential bank calls after authorization, no early token', value: seqWithout, unit: 'calls', note: `worst of ${RUNS}: ${pathsWithout}` },
+      {
+        figure: 'Sequential bank calls after authorization, no early token',
+        value: seqWithout,
+        unit: 'calls',
+        note: `worst of ${RUNS}: ${pathsWithout}`,
+      },
       {
         figure: `Authorization → answer, declined card (bank ${BANK_LATENCY_MS} ms/call)`,
         value: mDeclined,

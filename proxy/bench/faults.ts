@@ -35,8 +35,13 @@ const FAULTS = { rate: Number(values.rate), seed: Number(values.seed) };
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<number> {
-  log(`faults: ${COUNT} payments at ${CONCURRENCY} concurrent; ${FAULTS.rate * 100}% of bank calls faulty, seed ${FAULTS.seed}; slow = ${values['slow-ms']} ms`);
-  const stack = await startBenchStack({ bank: { faults: FAULTS, slowMs: Number(values['slow-ms']) }, redis: values.redis });
+  log(
+    `faults: ${COUNT} payments at ${CONCURRENCY} concurrent; ${FAULTS.rate * 100}% of bank calls faulty, seed ${FAULTS.seed}; slow = ${values['slow-ms']} ms`,
+  );
+  const stack = await startBenchStack({
+    bank: { faults: FAULTS, slowMs: Number(values['slow-ms']) },
+    redis: values.redis,
+  });
   try {
     const plan = await planPayments(stack.apple, stack.orderSecret, { count: COUNT, seed: FAULTS.seed });
     const rssStart = stack.rssMiB();
@@ -46,7 +51,9 @@ async function main(): Promise<number> {
     const sampler = setInterval(() => {
       const sample = { s: Math.round((performance.now() - t) / 1000), done, rss: stack.rssMiB() };
       samples.push(sample);
-      log(`  t=${String(sample.s).padStart(4)} s  answered ${String(done).padStart(5)}/${COUNT}  proxy RSS ${sample.rss} MiB`);
+      log(
+        `  t=${String(sample.s).padStart(4)} s  answered ${String(done).padStart(5)}/${COUNT}  proxy RSS ${sample.rss} MiB`,
+      );
     }, RSS_SAMPLE_MS);
     const results = await drivePayments(stack.proxyUrl, plan, {
       concurrency: CONCURRENCY,
@@ -76,7 +83,10 @@ async function main(): Promise<number> {
     if (late.length > 0) problems.push(`${late.length} answers took longer than ${ANSWER_BUDGET_MS / 1000} s`);
     if (!stack.alive()) problems.push('the proxy process died');
     else if (!(await fetch(`${stack.proxyUrl}/healthz`)).ok) problems.push('the proxy stopped answering /healthz');
-    const fiveHundreds = stack.logText().split('\n').filter((l) => l.includes('"status":500')).length;
+    const fiveHundreds = stack
+      .logText()
+      .split('\n')
+      .filter((l) => l.includes('"status":500')).length;
     if (fiveHundreds > 0) problems.push(`${fiveHundreds} answers were HTTP 500`);
 
     const kinds: Record<string, number> = {};
@@ -84,17 +94,31 @@ async function main(): Promise<number> {
     const half = samples.find((x) => x.done >= COUNT / 2)?.rss ?? rssStart;
     // Flat memory: the second half of the run, on a warmed-up heap, may not grow the proxy by more than a quarter.
     if (rssEnd > half * RSS_SECOND_HALF_GROWTH) {
-      problems.push(`proxy RSS grew from ${half} MiB at half-way to ${rssEnd} MiB at the end (more than ${Math.round((RSS_SECOND_HALF_GROWTH - 1) * 100)}%)`);
+      problems.push(
+        `proxy RSS grew from ${half} MiB at half-way to ${rssEnd} MiB at the end (more than ${Math.round((RSS_SECOND_HALF_GROWTH - 1) * 100)}%)`,
+      );
     }
     const p = percentiles(results.map((r) => r.ms));
     log('');
-    log(`payments      ${COUNT} in ${(elapsed / 1000).toFixed(1)} s at ${CONCURRENCY} concurrent (${(COUNT / (elapsed / 1000)).toFixed(1)}/s)`);
+    log(
+      `payments      ${COUNT} in ${(elapsed / 1000).toFixed(1)} s at ${CONCURRENCY} concurrent (${(COUNT / (elapsed / 1000)).toFixed(1)}/s)`,
+    );
     log(`bank calls    ${stack.bank.calls.length}, faulted ${JSON.stringify(kinds)}`);
-    log(`latency       p50 ${ms(p.p50)}  p90 ${ms(p.p90)}  p99 ${ms(p.p99)}  max ${ms(p.max)} (budget ${ANSWER_BUDGET_MS / 1000} s)`);
+    log(
+      `latency       p50 ${ms(p.p50)}  p90 ${ms(p.p90)}  p99 ${ms(p.p99)}  max ${ms(p.max)} (budget ${ANSWER_BUDGET_MS / 1000} s)`,
+    );
     log(`outcomes      ${JSON.stringify(tally(results))}`);
-    log(`status call   seen at the bank for ${unknown.length - unseen} of ${unknown.length} outcome_unknown (a token request cut by a 5xx carries no invoice)`);
-    log(`proxy RSS     start ${rssStart} MiB, at half-way ${half} MiB, end ${rssEnd} MiB, max ${Math.max(rssStart, ...samples.map((x) => x.rss))} MiB`);
-    log(problems.length === 0 ? 'result        OK: every payment definite, nothing charged twice, the proxy kept answering' : `result        ${problems.length} PROBLEMS`);
+    log(
+      `status call   seen at the bank for ${unknown.length - unseen} of ${unknown.length} outcome_unknown (a token request cut by a 5xx carries no invoice)`,
+    );
+    log(
+      `proxy RSS     start ${rssStart} MiB, at half-way ${half} MiB, end ${rssEnd} MiB, max ${Math.max(rssStart, ...samples.map((x) => x.rss))} MiB`,
+    );
+    log(
+      problems.length === 0
+        ? 'result        OK: every payment definite, nothing charged twice, the proxy kept answering'
+        : `result        ${problems.length} PROBLEMS`,
+    );
     for (const line of problems.slice(0, 50)) log(`  - ${line}`);
     return problems.length === 0 ? 0 : 1;
   } finally {
@@ -105,7 +129,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`faults: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`faults: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(2);
   },
 );

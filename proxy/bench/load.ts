@@ -33,13 +33,19 @@ const LATENCY_MS = Number(values['latency-ms']);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<number> {
-  log(`load: ${COUNT} payments at ${CONCURRENCY} concurrent, bank latency ${LATENCY_MS} ms, store ${values.redis ? 'redis' : 'memory'}`);
+  log(
+    `load: ${COUNT} payments at ${CONCURRENCY} concurrent, bank latency ${LATENCY_MS} ms, store ${values.redis ? 'redis' : 'memory'}`,
+  );
   const stack = await startBenchStack({ bank: { latencyMs: LATENCY_MS }, redis: values.redis });
   try {
     const rssStart = stack.rssMiB();
 
     // Warm-up on invoices of their own: JIT, key fetch, keep-alive pools. Not counted, but checked like the rest.
-    const warm = await planPayments(stack.apple, stack.orderSecret, { count: WARMUP_PAYMENTS, seed: 99, firstInvoice: 900_000 });
+    const warm = await planPayments(stack.apple, stack.orderSecret, {
+      count: WARMUP_PAYMENTS,
+      seed: 99,
+      firstInvoice: 900_000,
+    });
     const warmResults = await drivePayments(stack.proxyUrl, warm, { concurrency: Math.min(CONCURRENCY, 50) });
     const rssBefore = stack.rssMiB();
 
@@ -61,7 +67,9 @@ async function main(): Promise<number> {
         const now = performance.now();
         if (now - lastReport >= 5_000) {
           lastReport = now;
-          log(`  ${done}/${COUNT} answered, ${Math.round((done / (now - t)) * 1000)}/s, proxy RSS ${stack.rssMiB()} MiB`);
+          log(
+            `  ${done}/${COUNT} answered, ${Math.round((done / (now - t)) * 1000)}/s, proxy RSS ${stack.rssMiB()} MiB`,
+          );
         }
       },
     });
@@ -75,30 +83,51 @@ async function main(): Promise<number> {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rssSettled = stack.rssMiB();
 
-    const problems = checkAgainstLedger([...warmResults, ...results], stack.bank.ledger.transactions, stack.bank.calls, { faults: false });
-    if (oldestToken > TOKEN_MAX_AGE_MS) problems.push(`a token was ${Math.round(oldestToken / 1000)} s old when sent: the run took too long`);
+    const problems = checkAgainstLedger(
+      [...warmResults, ...results],
+      stack.bank.ledger.transactions,
+      stack.bank.calls,
+      { faults: false },
+    );
+    if (oldestToken > TOKEN_MAX_AGE_MS)
+      problems.push(`a token was ${Math.round(oldestToken / 1000)} s old when sent: the run took too long`);
     const logs = stack.logText();
     for (const secret of ['4400430100000001', SANDBOX_EPAY.clientSecret, stack.orderSecret, 'Bearer ', 'PRIVATE KEY']) {
       if (logs.includes(secret)) problems.push(`the proxy's log holds a secret (${secret.slice(0, 4)}…)`);
     }
-    if (values.redis && !logs.includes('"store":"redis"')) problems.push('the proxy did not start with the Redis store');
+    if (values.redis && !logs.includes('"store":"redis"'))
+      problems.push('the proxy did not start with the Redis store');
     const fiveHundreds = logs.split('\n').filter((l) => l.includes('"status":500')).length;
     if (fiveHundreds > 0) problems.push(`${fiveHundreds} answers were HTTP 500`);
     if (!stack.alive()) problems.push('the proxy process died');
 
     const p = percentiles(results.map((r) => r.ms));
     const paid = results.filter((r) => r.outcome === 'paid').length;
-    const charged = stack.bank.ledger.transactions.filter((c) => c.statusName === 'AUTH' || c.statusName === 'CHARGE').length;
+    const charged = stack.bank.ledger.transactions.filter(
+      (c) => c.statusName === 'AUTH' || c.statusName === 'CHARGE',
+    ).length;
     log('');
     log(`payments      ${COUNT} in ${(elapsed / 1000).toFixed(1)} s at ${CONCURRENCY} concurrent`);
     log(`throughput    ${(COUNT / (elapsed / 1000)).toFixed(1)} payments/s`);
     log(`latency       p50 ${ms(p.p50)}  p90 ${ms(p.p90)}  p99 ${ms(p.p99)}  max ${ms(p.max)}`);
-    log(`CPU           proxy ${proxyCpu.toFixed(1)} s (${((proxyCpu * 1000) / COUNT).toFixed(1)} ms a payment); bank + load generator ${bankCpu.toFixed(1)} s`);
+    log(
+      `CPU           proxy ${proxyCpu.toFixed(1)} s (${((proxyCpu * 1000) / COUNT).toFixed(1)} ms a payment); bank + load generator ${bankCpu.toFixed(1)} s`,
+    );
     log(`outcomes      ${JSON.stringify(tally(results))}`);
-    log(`ledger        ${charged} charges for ${paid + warmResults.filter((r) => r.outcome === 'paid').length} paid answers (warm-up included)`);
-    log(`proxy RSS     start ${rssStart} MiB, before ${rssBefore} MiB (after ${WARMUP_PAYMENTS} warm-up payments), after ${rssAfter} MiB, ${SETTLE_MS / 1000} s later ${rssSettled} MiB`);
-    log(`token age     at most ${Math.round(oldestToken / 1000)} s when sent (the proxy's limit: ${TOKEN_MAX_AGE_MS / 1000} s)`);
-    log(problems.length === 0 ? 'result        OK: every answer definite, one charge per paid invoice, none for the rest' : `result        ${problems.length} PROBLEMS`);
+    log(
+      `ledger        ${charged} charges for ${paid + warmResults.filter((r) => r.outcome === 'paid').length} paid answers (warm-up included)`,
+    );
+    log(
+      `proxy RSS     start ${rssStart} MiB, before ${rssBefore} MiB (after ${WARMUP_PAYMENTS} warm-up payments), after ${rssAfter} MiB, ${SETTLE_MS / 1000} s later ${rssSettled} MiB`,
+    );
+    log(
+      `token age     at most ${Math.round(oldestToken / 1000)} s when sent (the proxy's limit: ${TOKEN_MAX_AGE_MS / 1000} s)`,
+    );
+    log(
+      problems.length === 0
+        ? 'result        OK: every answer definite, one charge per paid invoice, none for the rest'
+        : `result        ${problems.length} PROBLEMS`,
+    );
     for (const line of problems.slice(0, 50)) log(`  - ${line}`);
     return problems.length === 0 ? 0 : 1;
   } finally {
@@ -109,7 +138,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`load: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`load: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(2);
   },
 );

@@ -43,7 +43,9 @@ async function costPerRequest(clients: number, firstSeen: boolean): Promise<numb
     const limit = rateLimit(PER_MINUTE, (c) => clientKeyOf((c as unknown as { addr: string }).addr));
     for (let i = 0; i < clients; i++) await limit(fakeContext(address(i)), next);
     // Known clients cycle through the window; new ones come after it (REQUESTS of them: the window grows by that).
-    const contexts = Array.from({ length: REQUESTS }, (_, i) => fakeContext(address(firstSeen ? clients + i : i % clients)));
+    const contexts = Array.from({ length: REQUESTS }, (_, i) =>
+      fakeContext(address(firstSeen ? clients + i : i % clients)),
+    );
     // process.cpuUsage counts the collector's threads too: let it finish with the previous round's limiter first.
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const c0 = process.cpuUsage();

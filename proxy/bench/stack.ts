@@ -8,7 +8,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createFakeApple, startFakeEpay, SANDBOX_EPAY, type FakeApple, type FakeEpay, type FakeEpayOptions } from '@epay-applepay/sandbox';
+import {
+  createFakeApple,
+  startFakeEpay,
+  SANDBOX_EPAY,
+  type FakeApple,
+  type FakeEpay,
+  type FakeEpayOptions,
+} from '@epay-applepay/sandbox';
 import { ORDER_SECRET } from '../test/harness.js';
 import { startRedisServer, type RedisServer } from '../test/redis-server.js';
 
@@ -55,7 +62,9 @@ function freePort(): Promise<number> {
  * await stack.close();
  * ```
  */
-export async function startBenchStack(o: { bank?: FakeEpayOptions; redis?: boolean; env?: Record<string, string> } = {}): Promise<BenchStack> {
+export async function startBenchStack(
+  o: { bank?: FakeEpayOptions; redis?: boolean; env?: Record<string, string> } = {},
+): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'epay-bench-'));
   const apple = await createFakeApple();
   const files = await apple.writeFiles(dir);

@@ -17,7 +17,9 @@ export type ThroughputServerMessage =
 
 const send = (m: ThroughputServerMessage) => process.send?.(m);
 const app = createProxyApp(loadConfig(process.env));
-const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => send({ type: 'listening', port: info.port }));
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+  send({ type: 'listening', port: info.port }),
+);
 
 process.on('message', (m: ThroughputServerRequest) => {
   if (m.type === 'cpu') {

@@ -68,7 +68,12 @@ export async function benchThroughput(): Promise<BenchRow[]> {
     // Orders and tokens are made up front, so the load generator does little more than send.
     const bodies: string[] = [];
     for (let i = 0; i < WARMUP + PAYMENTS; i++) {
-      bodies.push(JSON.stringify({ order: await order({ amount: AMOUNT }), payment: payment(apple, { amount: AMOUNT, pan: PAID_PAN }) }));
+      bodies.push(
+        JSON.stringify({
+          order: await order({ amount: AMOUNT }),
+          payment: payment(apple, { amount: AMOUNT, pan: PAID_PAN }),
+        }),
+      );
     }
     let next = 0;
     let failed = 0;

@@ -72,7 +72,8 @@ function clientAddress(c: Context, trustProxy: boolean): string {
 export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {}): Hono<HonoEnv> {
   const log = options.logger ?? jsonLineLogger;
   const epay =
-    options.epay ?? createEpayClient({ ...config.epay, ...(options.epayTimeouts ? { timeouts: options.epayTimeouts } : {}) });
+    options.epay ??
+    createEpayClient({ ...config.epay, ...(options.epayTimeouts ? { timeouts: options.epayTimeouts } : {}) });
   const store: ProxyStore = options.store ?? new MemoryStore();
   const deps: PaymentDeps = {
     config,
@@ -141,11 +142,14 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
       err instanceof ProxyError
         ? err
         : err instanceof StoreUnavailableError
-          ? new ProxyError('store_unavailable', 'The proxy cannot reach its store; nothing was charged, try again', { cause: err })
+          ? new ProxyError('store_unavailable', 'The proxy cannot reach its store; nothing was charged, try again', {
+              cause: err,
+            })
           : new ProxyError('internal_error', 'Something went wrong in the proxy', { cause: err });
     const record = c.get('log') ?? {};
     record.code = e.code;
-    if (e.code === 'internal_error' || e.code === 'store_unavailable') record.reason = err instanceof Error ? err.name : 'unknown';
+    if (e.code === 'internal_error' || e.code === 'store_unavailable')
+      record.reason = err instanceof Error ? err.name : 'unknown';
     const res = c.json({ status: 'error', error: { code: e.code, message: e.message } }, e.status as 400);
     for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
     return res;

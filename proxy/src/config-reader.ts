@@ -52,21 +52,26 @@ export function createSettingsReader(env: Env) {
     }
     const httpOk = u.protocol === 'http:' && (opts.httpOnLoopback ?? true) && LOOPBACK_HOSTS.has(u.hostname);
     if (u.protocol !== 'https:' && !httpOk) problems.push(`${name} must be https (http only on localhost)`);
-    if (u.username || u.password || u.search || u.hash) problems.push(`${name} must have no credentials, query or fragment`);
+    if (u.username || u.password || u.search || u.hash)
+      problems.push(`${name} must have no credentials, query or fragment`);
     return u.href.replace(/\/+$/, '');
   };
   const pemFiles = (name: string, value: string | undefined, label: RegExp): string[] => {
     if (value === undefined) return [];
-    return value.split(',').map((p) => p.trim()).filter(Boolean).map((path) => {
-      try {
-        const text = readFileSync(path, 'utf8');
-        if (!label.test(text)) problems.push(`${name}: ${path} is not a PEM file of the expected kind`);
-        return text;
-      } catch {
-        problems.push(`${name}: cannot read ${path}`);
-        return '';
-      }
-    });
+    return value
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map((path) => {
+        try {
+          const text = readFileSync(path, 'utf8');
+          if (!label.test(text)) problems.push(`${name}: ${path} is not a PEM file of the expected kind`);
+          return text;
+        } catch {
+          problems.push(`${name}: cannot read ${path}`);
+          return '';
+        }
+      });
   };
 
   return { problems, raw, required, int, url, pemFiles };
@@ -78,7 +83,12 @@ export function createSettingsReader(env: Env) {
  */
 export function checkAppleFiles(
   problems: string[],
-  files: { identityCertPem: string; identityKeyPem: string; processing: Array<{ certPem: string; keyPem: string }>; rootCaPem?: string | undefined },
+  files: {
+    identityCertPem: string;
+    identityKeyPem: string;
+    processing: Array<{ certPem: string; keyPem: string }>;
+    rootCaPem?: string | undefined;
+  },
 ): void {
   const { identityCertPem, identityKeyPem, processing, rootCaPem } = files;
   if (identityCertPem && identityKeyPem && !pairMatches(identityCertPem, identityKeyPem)) {
@@ -87,7 +97,9 @@ export function checkAppleFiles(
   processing.forEach((pair, i) => {
     if (!pair.certPem || !pair.keyPem) return;
     if (!pairMatches(pair.certPem, pair.keyPem)) {
-      problems.push(`APPLE_PROCESSING_CERT and APPLE_PROCESSING_KEY (pair ${i + 1}): not a certificate and its own private key`);
+      problems.push(
+        `APPLE_PROCESSING_CERT and APPLE_PROCESSING_KEY (pair ${i + 1}): not a certificate and its own private key`,
+      );
       return;
     }
     try {
@@ -103,7 +115,6 @@ export function checkAppleFiles(
       problems.push('APPLE_ROOT_CA: not an X.509 certificate');
     }
   }
-
 }
 
 /** True when `certPem` parses as X.509 and `keyPem` is its private key. */

@@ -54,10 +54,24 @@ describe('loadConfig', () => {
 
   it('names every missing setting in one error', () => {
     const p = problems({});
-    for (const name of ['PUBLIC_URL', 'EPAY_CLIENT_ID', 'EPAY_CLIENT_SECRET', 'EPAY_TERMINAL_ID', 'ORDER_SIGNING_SECRET',
-      'APPLE_MERCHANT_ID', 'APPLE_DISPLAY_NAME', 'APPLE_PAY_DOMAINS', 'APPLE_IDENTITY_CERT', 'APPLE_IDENTITY_KEY',
-      'APPLE_PROCESSING_CERT', 'APPLE_PROCESSING_KEY']) {
-      expect(p.some((x) => x.startsWith(name)), name).toBe(true);
+    for (const name of [
+      'PUBLIC_URL',
+      'EPAY_CLIENT_ID',
+      'EPAY_CLIENT_SECRET',
+      'EPAY_TERMINAL_ID',
+      'ORDER_SIGNING_SECRET',
+      'APPLE_MERCHANT_ID',
+      'APPLE_DISPLAY_NAME',
+      'APPLE_PAY_DOMAINS',
+      'APPLE_IDENTITY_CERT',
+      'APPLE_IDENTITY_KEY',
+      'APPLE_PROCESSING_CERT',
+      'APPLE_PROCESSING_KEY',
+    ]) {
+      expect(
+        p.some((x) => x.startsWith(name)),
+        name,
+      ).toBe(true);
     }
   });
 

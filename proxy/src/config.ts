@@ -107,19 +107,25 @@ export function loadConfig(env: Env): ProxyConfig {
   const oauthUrl = url('EPAY_OAUTH_URL', raw('EPAY_OAUTH_URL') ?? DEFAULT_EPAY_OAUTH_URL);
   const apiUrl = url('EPAY_API_URL', raw('EPAY_API_URL') ?? DEFAULT_EPAY_API_URL);
   const modeRaw = raw('EPAY_TOKEN_MODE') ?? 'decrypt';
-  if (modeRaw !== 'decrypt' && modeRaw !== 'passthrough') problems.push('EPAY_TOKEN_MODE must be decrypt or passthrough');
+  if (modeRaw !== 'decrypt' && modeRaw !== 'passthrough')
+    problems.push('EPAY_TOKEN_MODE must be decrypt or passthrough');
   const tokenMode: TokenMode = modeRaw === 'passthrough' ? 'passthrough' : 'decrypt';
 
   const orderSigningSecret = required('ORDER_SIGNING_SECRET');
   const warnings: string[] = [];
   if (orderSigningSecret && orderSigningSecret.length < MIN_ORDER_SECRET_LENGTH) {
-    warnings.push(`ORDER_SIGNING_SECRET is shorter than ${MIN_ORDER_SECRET_LENGTH} characters: use a longer random secret`);
+    warnings.push(
+      `ORDER_SIGNING_SECRET is shorter than ${MIN_ORDER_SECRET_LENGTH} characters: use a longer random secret`,
+    );
   }
 
   const merchantId = required('APPLE_MERCHANT_ID');
   const displayName = required('APPLE_DISPLAY_NAME');
   if (displayName.length > 64) problems.push('APPLE_DISPLAY_NAME must be at most 64 characters (Apple)');
-  const domains = (raw('APPLE_PAY_DOMAINS') ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+  const domains = (raw('APPLE_PAY_DOMAINS') ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
   if (raw('APPLE_PAY_DOMAINS') === undefined) problems.push('APPLE_PAY_DOMAINS is required');
   for (const d of domains) if (!HOST_RE.test(d)) problems.push(`APPLE_PAY_DOMAINS: '${d}' is not a domain name`);
 
@@ -133,7 +139,9 @@ export function loadConfig(env: Env): ProxyConfig {
     if (raw('APPLE_PROCESSING_KEY') === undefined) problems.push('APPLE_PROCESSING_KEY is required in decrypt mode');
   }
   if (certs.length !== keys.length) {
-    problems.push('APPLE_PROCESSING_CERT and APPLE_PROCESSING_KEY must list the same number of files, in matching order');
+    problems.push(
+      'APPLE_PROCESSING_CERT and APPLE_PROCESSING_KEY must list the same number of files, in matching order',
+    );
   }
   const processing = certs.map((certPem, i) => ({ certPem, keyPem: keys[i] ?? '' }));
 
@@ -142,7 +150,10 @@ export function loadConfig(env: Env): ProxyConfig {
   let validationHosts: string[] | undefined;
   const hostsRaw = raw('APPLE_VALIDATION_HOSTS');
   if (hostsRaw !== undefined) {
-    validationHosts = hostsRaw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    validationHosts = hostsRaw
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
     for (const h of validationHosts) {
       const m = /^(\[[0-9a-f:.]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(h);
       const host = m?.[1] ?? '';
@@ -159,7 +170,10 @@ export function loadConfig(env: Env): ProxyConfig {
   const originsRaw = raw('ALLOWED_ORIGINS');
   if (originsRaw !== undefined) {
     allowedOrigins = [];
-    for (const o of originsRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const o of originsRaw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       let u: URL | undefined;
       try {
         u = new URL(o);

@@ -14,11 +14,26 @@ describe('sanitize', () => {
     ['a bearer token', 'Authorization: Bearer DCEB8O_ZM5U7SO'],
     ['PEM material', '-----BEGIN EC PRIVATE KEY-----'],
   ])('redacts %s in any untrusted field, and in reason and path', (_name, value) => {
-    expect(sanitize({ extra: value, reason: value, path: `/x/${value}` })).toEqual({ extra: '[redacted]', reason: '[redacted]', path: '[redacted]' });
+    expect(sanitize({ extra: value, reason: value, path: `/x/${value}` })).toEqual({
+      extra: '[redacted]',
+      reason: '[redacted]',
+      path: '[redacted]',
+    });
   });
 
   it('keeps ordinary values and the trusted fields as they are, and drops undefined', () => {
-    const record = { method: 'POST', path: '/applepay/payments', status: 402, outcome: 'declined', code: 'declined', bankCode: 51, invoiceId: '000123456', reason: 'refused: 51', ms: 12, gone: undefined };
+    const record = {
+      method: 'POST',
+      path: '/applepay/payments',
+      status: 402,
+      outcome: 'declined',
+      code: 'declined',
+      bankCode: 51,
+      invoiceId: '000123456',
+      reason: 'refused: 51',
+      ms: 12,
+      gone: undefined,
+    };
     const { gone: _gone, ...kept } = record;
     expect(sanitize(record)).toEqual(kept);
   });
@@ -30,6 +45,8 @@ describe('sanitize', () => {
   });
 
   it('does not treat a 6 to 11 digit invoice or an amount as a PAN', () => {
-    expect(sanitize({ note: 'invoice 00012345678 amount 1500.51' })).toEqual({ note: 'invoice 00012345678 amount 1500.51' });
+    expect(sanitize({ note: 'invoice 00012345678 amount 1500.51' })).toEqual({
+      note: 'invoice 00012345678 amount 1500.51',
+    });
   });
 });

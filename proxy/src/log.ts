@@ -19,7 +19,21 @@ const SECRET_SHAPES: RegExp[] = [
 ];
 
 /** Fields whose values are safe by construction and may be long (request ids, paths). */
-const TRUSTED_FIELDS = new Set(['t', 'level', 'msg', 'method', 'path', 'status', 'ms', 'outcome', 'code', 'invoiceId', 'bankCode', 'reason', 'reqId']);
+const TRUSTED_FIELDS = new Set([
+  't',
+  'level',
+  'msg',
+  'method',
+  'path',
+  'status',
+  'ms',
+  'outcome',
+  'code',
+  'invoiceId',
+  'bankCode',
+  'reason',
+  'reqId',
+]);
 
 export function sanitize(record: LogRecord): LogRecord {
   const out: LogRecord = {};

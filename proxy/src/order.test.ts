@@ -19,8 +19,15 @@ async function code(p: Promise<unknown>): Promise<string> {
 describe('order tokens', () => {
   it('round-trips every claim and defaults the currency to KZT', async () => {
     const claims = {
-      invoiceId: '000123456', amount: 1500.5, exp, description: 'Books', invoiceIdAlt: 'A-1', accountId: 'u1',
-      backLink: 'https://shop.kz/ok?x=1', failureBackLink: 'https://shop.kz/fail', postLink: 'https://shop.kz/hook',
+      invoiceId: '000123456',
+      amount: 1500.5,
+      exp,
+      description: 'Books',
+      invoiceIdAlt: 'A-1',
+      accountId: 'u1',
+      backLink: 'https://shop.kz/ok?x=1',
+      failureBackLink: 'https://shop.kz/fail',
+      postLink: 'https://shop.kz/hook',
       failurePostLink: 'https://shop.kz/hook-fail',
     };
     const order = await verifyOrder(await signOrder(claims, SECRET), SECRET);
@@ -55,11 +62,20 @@ describe('order tokens', () => {
 
   // Orders the bank would refuse after the invoice was marked and the token spent (issue 18).
   const unpayable: Array<Record<string, unknown>> = [
-    ...['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'kzt', ''].map((currency) => ({
-      invoiceId: '123456', amount: 1, exp, currency,
-    })),
+    ...['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'kzt', ''].map(
+      (currency) => ({
+        invoiceId: '123456',
+        amount: 1,
+        exp,
+        currency,
+      }),
+    ),
     { invoiceId: '123456', amount: 1, exp, currency: null },
-    ...[0.1 + 0.2, 1500.000000001, 1e-9, 1.5e-7, 5e-324, 0, -0, 0.001, 1e13, 1e21].map((amount) => ({ invoiceId: '123456', amount, exp })),
+    ...[0.1 + 0.2, 1500.000000001, 1e-9, 1.5e-7, 5e-324, 0, -0, 0.001, 1e13, 1e21].map((amount) => ({
+      invoiceId: '123456',
+      amount,
+      exp,
+    })),
   ];
 
   it.each(unpayable)('refuses %j: invalid_order from verifyOrder and from signOrder', async (claims) => {
@@ -68,11 +84,14 @@ describe('order tokens', () => {
     expect(await code(signOrder(claims as never, SECRET))).toBe('invalid_order');
   });
 
-  it.each([0.01, 0.3, 1, 10.1, 100.11, 1500.5, 999_999_999_999.99, 1e12])('takes amount %d and counts its minor units exactly', async (amount) => {
-    const order = await verifyOrder(await signOrder({ invoiceId: '123456', amount, exp }, SECRET), SECRET);
-    expect(order.amount).toBe(amount);
-    expect(String(toMinorUnits(amount, 'KZT'))).toBe(amount.toFixed(2).replace('.', '').replace(/^0+/, ''));
-  });
+  it.each([0.01, 0.3, 1, 10.1, 100.11, 1500.5, 999_999_999_999.99, 1e12])(
+    'takes amount %d and counts its minor units exactly',
+    async (amount) => {
+      const order = await verifyOrder(await signOrder({ invoiceId: '123456', amount, exp }, SECRET), SECRET);
+      expect(order.amount).toBe(amount);
+      expect(String(toMinorUnits(amount, 'KZT'))).toBe(amount.toFixed(2).replace('.', '').replace(/^0+/, ''));
+    },
+  );
 
   it('reads decimals from the shortest decimal spelling, exponent forms too', () => {
     expect(decimalPlaces(1500)).toBe(0);
@@ -105,12 +124,22 @@ describe('order tokens', () => {
     // An inherited amount passes a check of the object but is not in the JSON the token carries.
     const inherited = Object.assign(Object.create({ amount: 10 }) as object, { invoiceId: '123456', exp });
     expect(await code(signOrder(inherited as never, SECRET))).toBe('invalid_order');
-    expect(await code(signOrder({ invoiceId: '123456', amount: 1, exp, accountId: 10n } as never, SECRET))).toBe('invalid_order');
+    expect(await code(signOrder({ invoiceId: '123456', amount: 1, exp, accountId: 10n } as never, SECRET))).toBe(
+      'invalid_order',
+    );
     // Every claim at its longest makes a token longer than verifyOrder takes.
     const link = `https://shop.kz/${'a'.repeat(2000)}`;
     const long = {
-      invoiceId: '123456', amount: 1, exp, description: 'd'.repeat(1024), invoiceIdAlt: 'i'.repeat(1024), accountId: 'a'.repeat(1024),
-      backLink: link, failureBackLink: link, postLink: link, failurePostLink: link,
+      invoiceId: '123456',
+      amount: 1,
+      exp,
+      description: 'd'.repeat(1024),
+      invoiceIdAlt: 'i'.repeat(1024),
+      accountId: 'a'.repeat(1024),
+      backLink: link,
+      failureBackLink: link,
+      postLink: link,
+      failurePostLink: link,
     };
     expect(await code(verifyOrder(await sign(long, SECRET, 'HS256'), SECRET))).toBe('invalid_order');
     expect(await code(signOrder(long, SECRET))).toBe('invalid_order');
@@ -122,7 +151,9 @@ describe('order tokens', () => {
   it('refuses another secret, another algorithm, garbage and a tampered payload', async () => {
     const good = await signOrder({ invoiceId: '123456', amount: 1, exp }, SECRET);
     expect(await code(verifyOrder(good, 't'.repeat(32)))).toBe('invalid_order');
-    expect(await code(verifyOrder(await sign({ invoiceId: '123456', amount: 1, exp }, SECRET, 'HS512'), SECRET))).toBe('invalid_order');
+    expect(await code(verifyOrder(await sign({ invoiceId: '123456', amount: 1, exp }, SECRET, 'HS512'), SECRET))).toBe(
+      'invalid_order',
+    );
     expect(await code(verifyOrder('not.a.jwt', SECRET))).toBe('invalid_order');
     expect(await code(verifyOrder(undefined, SECRET))).toBe('invalid_order');
     const [h, , s] = good.split('.');

@@ -197,7 +197,10 @@ export async function signOrder(claims: OrderClaims, secret: string): Promise<st
   orderFromClaims(payload, 'Order not signed');
   const token = await sign(payload, secret, 'HS256');
   if (token.length > MAX_ORDER_TOKEN) {
-    throw new ProxyError('invalid_order', `Order not signed: the token would be longer than ${MAX_ORDER_TOKEN} characters`);
+    throw new ProxyError(
+      'invalid_order',
+      `Order not signed: the token would be longer than ${MAX_ORDER_TOKEN} characters`,
+    );
   }
   return token;
 }
@@ -223,7 +226,8 @@ function verifyHs256(token: string, secret: string): Record<string, unknown> {
   const [header, payload, signature] = parts as [string, string, string];
   const h = jsonPart(header);
   if (!isRecord(h) || h.alg !== 'HS256' || 'crit' in h) throw new Error('not an HS256 JWT');
-  if (h.typ !== undefined && (typeof h.typ !== 'string' || !/^(application\/)?jwt$/i.test(h.typ))) throw new Error('not a JWT');
+  if (h.typ !== undefined && (typeof h.typ !== 'string' || !/^(application\/)?jwt$/i.test(h.typ)))
+    throw new Error('not a JWT');
   if (!HS256_SIGNATURE.test(signature)) throw new Error('bad signature');
   const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
   if (!timingSafeEqual(Buffer.from(signature, 'base64url'), expected)) throw new Error('bad signature');

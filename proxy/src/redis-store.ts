@@ -21,7 +21,8 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'epay-applepay:';
  * Deletes a key only while it still holds this instance's mark: an instance never releases a lock that expired
  * and was then taken by another instance.
  */
-const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RELEASE_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export interface RedisStoreOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://…` (TLS). */

@@ -21,7 +21,9 @@ describe('sealed context', () => {
   });
 
   it('hides its content', () => {
-    expect(Buffer.from(a.seal({ invoiceId: '000123456' }, 1000), 'base64url').toString('latin1')).not.toContain('000123456');
+    expect(Buffer.from(a.seal({ invoiceId: '000123456' }, 1000), 'base64url').toString('latin1')).not.toContain(
+      '000123456',
+    );
   });
 
   it('refuses tampered, foreign, other-purpose, malformed and expired values', () => {

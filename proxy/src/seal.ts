@@ -18,7 +18,10 @@ export class SealError extends Error {
   override readonly name = 'SealError';
   /** The authentic but expired value, so the caller can still send the customer to the right failure page. */
   readonly expiredValue: unknown;
-  constructor(readonly reason: UnsealFailure, expiredValue?: unknown) {
+  constructor(
+    readonly reason: UnsealFailure,
+    expiredValue?: unknown,
+  ) {
     super(`Sealed context refused: ${reason}`);
     this.expiredValue = expiredValue;
   }

@@ -7,7 +7,7 @@ import { RedisStore } from './redis-store.js';
 /** Time given to requests in flight on shutdown. */
 const SHUTDOWN_GRACE_MS = 25_000;
 
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig(process.env);
 } catch (err) {
@@ -23,10 +23,17 @@ for (const warning of config.warnings) {
 }
 
 // Several instances behind a load balancer share one Redis for the invoice lock and the replay guard.
-const app = createProxyApp(config, config.redisUrl === undefined ? {} : { store: new RedisStore({ url: config.redisUrl }) });
+const app = createProxyApp(
+  config,
+  config.redisUrl === undefined ? {} : { store: new RedisStore({ url: config.redisUrl }) },
+);
 // Slow senders are cut and connections capped here; docs/merchant-guide.md, "5. Run the proxy behind your shop's domain", says what
 // the reverse proxy in front adds.
-const serverOptions = { port: config.port, hostname: process.env.HOST ?? '0.0.0.0', maxConnections: config.maxConnections };
+const serverOptions = {
+  port: config.port,
+  hostname: process.env.HOST ?? '0.0.0.0',
+  maxConnections: config.maxConnections,
+};
 const server = serveProxy(app, serverOptions, (info) => {
   process.stdout.write(
     `${JSON.stringify({

@@ -43,7 +43,9 @@ async function startRecorder(): Promise<{ url: string; seen: Recorded[]; target:
       const path = (req.url ?? '/').split('?')[0]!;
       seen.push({ path, body: body.toString('utf8') });
       const headers = Object.fromEntries(
-        Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)),
+        Object.entries(req.headers).filter(
+          ([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k),
+        ),
       ) as Record<string, string>;
       const answer = await fetch(`${target.url}${req.url ?? '/'}`, {
         method: req.method ?? 'GET',
@@ -59,7 +61,9 @@ async function startRecorder(): Promise<{ url: string; seen: Recorded[]; target:
       res.writeHead(answer.status, keep).end(out);
     })().catch(() => res.writeHead(502).end());
   });
-  const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)));
+  const port = await new Promise<number>((r) =>
+    server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)),
+  );
   return { url: `http://127.0.0.1:${port}`, seen, target, server };
 }
 
@@ -81,7 +85,11 @@ afterAll(async () => {
 
 /** An order token signed with the merchant's secret but without signOrder's checks, as an attacker's backend bug would. */
 function rawOrder(claims: Record<string, unknown>): Promise<string> {
-  return sign({ invoiceId: nextInvoice(), amount: 1500, exp: Math.floor(Date.now() / 1000) + 600, ...claims }, ORDER_SECRET, 'HS256');
+  return sign(
+    { invoiceId: nextInvoice(), amount: 1500, exp: Math.floor(Date.now() / 1000) + 600, ...claims },
+    ORDER_SECRET,
+    'HS256',
+  );
 }
 
 /** The body with the deeply nested array put where `place` says, as text (JSON.stringify of it would overflow too). */
@@ -97,19 +105,31 @@ function deepBody(o: string, p: ReturnType<typeof payment>, place: (body: any) =
 const callsOf = (s: Stack, invoiceId: string) => s.bank.calls.filter((c) => c.invoiceId === invoiceId);
 
 describe('orders the bank would refuse are refused at the door', () => {
-  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'])('currency %j → 400 invalid_order, no bank call', async (currency) => {
-    const calls = pt.bank.calls.length;
-    const r = await post(`${pt.url}/applepay/payments`, { order: await rawOrder({ currency }), payment: payment(pt.apple) });
-    expect([r.status, r.json?.error?.code]).toEqual([400, 'invalid_order']);
-    expect(pt.bank.calls.length).toBe(calls);
-  });
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'])(
+    'currency %j → 400 invalid_order, no bank call',
+    async (currency) => {
+      const calls = pt.bank.calls.length;
+      const r = await post(`${pt.url}/applepay/payments`, {
+        order: await rawOrder({ currency }),
+        payment: payment(pt.apple),
+      });
+      expect([r.status, r.json?.error?.code]).toEqual([400, 'invalid_order']);
+      expect(pt.bank.calls.length).toBe(calls);
+    },
+  );
 
-  it.each([0.1 + 0.2, 1500.000000001, 1e-9, 0, 100.001])('amount %d → 400 invalid_order, no bank call', async (amount) => {
-    const calls = pt.bank.calls.length;
-    const r = await post(`${pt.url}/applepay/payments`, { order: await rawOrder({ amount }), payment: payment(pt.apple, { amount }) });
-    expect([r.status, r.json?.error?.code]).toEqual([400, 'invalid_order']);
-    expect(pt.bank.calls.length).toBe(calls);
-  });
+  it.each([0.1 + 0.2, 1500.000000001, 1e-9, 0, 100.001])(
+    'amount %d → 400 invalid_order, no bank call',
+    async (amount) => {
+      const calls = pt.bank.calls.length;
+      const r = await post(`${pt.url}/applepay/payments`, {
+        order: await rawOrder({ amount }),
+        payment: payment(pt.apple, { amount }),
+      });
+      expect([r.status, r.json?.error?.code]).toEqual([400, 'invalid_order']);
+      expect(pt.bank.calls.length).toBe(calls);
+    },
+  );
 
   it.each([
     { currency: 'toString' },
@@ -120,7 +140,10 @@ describe('orders the bank would refuse are refused at the door', () => {
     { amount: 1e-9 },
     { amount: 0 },
   ])('signOrder refuses %j', async (claims) => {
-    const signing = signOrder({ invoiceId: nextInvoice(), amount: 1500, exp: Math.floor(Date.now() / 1000) + 600, ...claims }, ORDER_SECRET);
+    const signing = signOrder(
+      { invoiceId: nextInvoice(), amount: 1500, exp: Math.floor(Date.now() / 1000) + 600, ...claims },
+      ORDER_SECRET,
+    );
     await expect(signing).rejects.toBeInstanceOf(ProxyError);
     await expect(signing).rejects.toMatchObject({ code: 'invalid_order' });
   });
@@ -135,20 +158,25 @@ describe('a payment body not shaped like Apple’s is refused before anything is
     ['billingContact', (b) => (b.payment.billingContact = MARKER)],
   ];
   for (const mode of ['passthrough', 'decrypt'] as const) {
-    it.each(places)(`${mode}: 30 000 nested arrays in %s → 400 invalid_request; the same order and token then pay`, async (_name, place) => {
-      const s = mode === 'passthrough' ? pt : dc;
-      const o = await order();
-      const p = payment(s.apple);
-      const r = await post(`${s.url}/applepay/payments`, deepBody(o, p, place));
-      expect([r.status, r.json?.error?.code]).toEqual([400, 'invalid_request']);
-      expect(callsOf(s, invoiceOf(o))).toEqual([]);
-      // The same order with the same token: neither the invoice's lock or mark nor the token's replay key was taken.
-      const ok = await post(`${s.url}/applepay/payments`, { order: o, payment: p });
-      expect([ok.status, ok.json?.status]).toEqual([200, 'paid']);
-      // No status call: the order was not marked as possibly charged by the refused attempt.
-      expect(callsOf(s, invoiceOf(o)).map((c) => c.path)).not.toContain(`/check-status/payment/transaction/${invoiceOf(o)}`);
-      expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
-    });
+    it.each(places)(
+      `${mode}: 30 000 nested arrays in %s → 400 invalid_request; the same order and token then pay`,
+      async (_name, place) => {
+        const s = mode === 'passthrough' ? pt : dc;
+        const o = await order();
+        const p = payment(s.apple);
+        const r = await post(`${s.url}/applepay/payments`, deepBody(o, p, place));
+        expect([r.status, r.json?.error?.code]).toEqual([400, 'invalid_request']);
+        expect(callsOf(s, invoiceOf(o))).toEqual([]);
+        // The same order with the same token: neither the invoice's lock or mark nor the token's replay key was taken.
+        const ok = await post(`${s.url}/applepay/payments`, { order: o, payment: p });
+        expect([ok.status, ok.json?.status]).toEqual([200, 'paid']);
+        // No status call: the order was not marked as possibly charged by the refused attempt.
+        expect(callsOf(s, invoiceOf(o)).map((c) => c.path)).not.toContain(
+          `/check-status/payment/transaction/${invoiceOf(o)}`,
+        );
+        expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+      },
+    );
   }
 
   it.each<[string, (p: any) => void]>([
@@ -158,8 +186,14 @@ describe('a payment body not shaped like Apple’s is refused before anything is
     ['addressLines with a number', (p) => (p.shippingContact.addressLines = ['Abay 1', 2])],
     ['a contact field of 20 000 characters', (p) => (p.billingContact.familyName = 'x'.repeat(20_000))],
     ['paymentMethod that is a string', (p) => (p.token.paymentMethod = 'Visa')],
-    ['paymentMethod.paymentPass that is an array', (p) => (p.token.paymentMethod = { network: 'Visa', paymentPass: [] })],
-    ['paymentMethod.billingContact with a number', (p) => (p.token.paymentMethod = { billingContact: { locality: 7 } })],
+    [
+      'paymentMethod.paymentPass that is an array',
+      (p) => (p.token.paymentMethod = { network: 'Visa', paymentPass: [] }),
+    ],
+    [
+      'paymentMethod.billingContact with a number',
+      (p) => (p.token.paymentMethod = { billingContact: { locality: 7 } }),
+    ],
     ['transactionIdentifier that is a number', (p) => (p.token.transactionIdentifier = 5)],
     ['a contact that is an array', (p) => (p.shippingContact = [])],
   ])('%s → 400 invalid_request, nothing claimed', async (_name, spoil) => {
@@ -227,11 +261,16 @@ describe('how deep a body may nest', () => {
 
   it(`a session request nested ${MAX_JSON_DEPTH + 1} deep → 400 invalid_request; ${MAX_JSON_DEPTH} deep is read`, async () => {
     // The body object is one level; the order field holds the rest.
-    const nested = (n: number) => `{"validationURL":"https://evil.example/","order":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
-    const tooDeep = await post(`${dc.url}/applepay/session`, nested(MAX_JSON_DEPTH + 1), { origin: 'https://shop.example' });
+    const nested = (n: number) =>
+      `{"validationURL":"https://evil.example/","order":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
+    const tooDeep = await post(`${dc.url}/applepay/session`, nested(MAX_JSON_DEPTH + 1), {
+      origin: 'https://shop.example',
+    });
     expect([tooDeep.status, tooDeep.json?.error?.code]).toEqual([400, 'invalid_request']);
     expect(tooDeep.json.error.message).toMatch(/deeper/);
-    const deepest = await post(`${dc.url}/applepay/session`, nested(MAX_JSON_DEPTH), { origin: 'https://shop.example' });
+    const deepest = await post(`${dc.url}/applepay/session`, nested(MAX_JSON_DEPTH), {
+      origin: 'https://shop.example',
+    });
     expect(deepest.json?.error?.code).toBe('invalid_validation_url');
   });
 });

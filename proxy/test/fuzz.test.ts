@@ -12,12 +12,25 @@ import { loadConfig } from '../src/config.js';
 import { ERROR_STATUS } from '../src/errors.js';
 import type { LogRecord } from '../src/log.js';
 import { THREE_DS_CODE } from '@epay-applepay/sandbox';
-import { forms, invoiceOf, order, payment, postForm, SHOP_ORIGIN, startStack, type Stack, TEST_EPAY_TIMEOUTS, TEST_PAN, SCENARIO_AMOUNT } from './harness.js';
+import {
+  forms,
+  invoiceOf,
+  order,
+  payment,
+  postForm,
+  SHOP_ORIGIN,
+  startStack,
+  type Stack,
+  TEST_EPAY_TIMEOUTS,
+  TEST_PAN,
+  SCENARIO_AMOUNT,
+} from './harness.js';
 
 /** Fixed, so a failure reproduces; fast-check prints the counterexample and the path to it. */
 const SEED = 20_240_606;
 const PAN = TEST_PAN;
-const STACK_TRACE = /\bat\s+\S+\s+\(|node_modules|\/src\/|\.[cm]?[jt]s:\d+|\b(?:TypeError|ReferenceError|SyntaxError|RangeError)\b/;
+const STACK_TRACE =
+  /\bat\s+\S+\s+\(|node_modules|\/src\/|\.[cm]?[jt]s:\d+|\b(?:TypeError|ReferenceError|SyntaxError|RangeError)\b/;
 
 let s: Stack;
 let app: ReturnType<typeof createProxyApp>;
@@ -32,7 +45,11 @@ let pending: ThreeDs;
 
 /** Starts a payment that the sandbox bank sends to 3-D Secure; returns its sealed context and the bank's form. */
 async function start3ds(): Promise<ThreeDs> {
-  const o = await order({ amount: SCENARIO_AMOUNT.threeDs, backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' });
+  const o = await order({
+    amount: SCENARIO_AMOUNT.threeDs,
+    backLink: 'https://shop.example/ok',
+    failureBackLink: 'https://shop.example/fail',
+  });
   const r = await app.request('/applepay/payments', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -49,7 +66,11 @@ async function start3ds(): Promise<ThreeDs> {
 }
 
 function callback(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  return app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  return app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
 }
 
 /** The callback's contract: 303 to one of the order's links, or the HTML page, or a JSON 413; never a 500 or a stack. */
@@ -69,7 +90,10 @@ async function expectCallbackContract(res: Response) {
   }
 }
 
-const printable = fc.string({ unit: 'binary-ascii', maxLength: 80 }).map((v) => v.replace(/[\u0000-\u001f\u007f]/g, ''));
+/** Control characters and DEL: removed from generated text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+const printable = fc.string({ unit: 'binary-ascii', maxLength: 80 }).map((v) => v.replace(CONTROL_CHARACTERS, ''));
 const contentTypes = fc.oneof(
   fc.constantFrom(
     'application/json',
@@ -81,7 +105,10 @@ const contentTypes = fc.oneof(
   ),
   printable,
 );
-const origins = fc.oneof(fc.constantFrom(SHOP_ORIGIN, 'https://evil.example', 'null', 'http://shop.example'), printable);
+const origins = fc.oneof(
+  fc.constantFrom(SHOP_ORIGIN, 'https://evil.example', 'null', 'http://shop.example'),
+  printable,
+);
 
 /** Optional headers an attacker controls. */
 const headers = fc.record(
@@ -94,7 +121,16 @@ const rawBodies = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 2_000 }),
   fc.uint8Array({ maxLength: 2_000 }).map((b) => Buffer.from(b)),
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-  fc.constantFrom('', '{', 'null', '[]', '{"order":', '\u0000', '{"__proto__":{"order":"x"}}', '{"constructor":{"prototype":{}}}'),
+  fc.constantFrom(
+    '',
+    '{',
+    'null',
+    '[]',
+    '{"order":',
+    '\u0000',
+    '{"__proto__":{"order":"x"}}',
+    '{"constructor":{"prototype":{}}}',
+  ),
 );
 
 function tamperJwt(jwt: string, i: number, ch: string): string {
@@ -106,7 +142,11 @@ function tamperJwt(jwt: string, i: number, ch: string): string {
 const orderTokens = fc.oneof(
   { arbitrary: fc.constant(0).map(() => validOrders[0]!), weight: 4 },
   fc.tuple(fc.nat(), fc.constantFrom('A', 'z', '.', '-', '_', '=')).map(([i, ch]) => tamperJwt(validOrders[0]!, i, ch)),
-  fc.constantFrom('eyJhbGciOiJub25lIn0.eyJpbnZvaWNlSWQiOiIxMjM0NTY3ODkiLCJhbW91bnQiOjEsImV4cCI6OTk5OTk5OTk5OX0.', 'a.b.c', ''),
+  fc.constantFrom(
+    'eyJhbGciOiJub25lIn0.eyJpbnZvaWNlSWQiOiIxMjM0NTY3ODkiLCJhbW91bnQiOjEsImV4cCI6OTk5OTk5OTk5OX0.',
+    'a.b.c',
+    '',
+  ),
   fc.string({ maxLength: 200 }),
   fc.anything({ maxDepth: 2 }),
 );
@@ -169,7 +209,11 @@ const mutatedPaymentData = fc
       }
       changed = true;
     }
-    if (!changed) pd.data = `${String(pd.data).slice(0, -4)}AAAA` === pd.data ? `${String(pd.data).slice(0, -4)}BBBB` : `${String(pd.data).slice(0, -4)}AAAA`;
+    if (!changed)
+      pd.data =
+        `${String(pd.data).slice(0, -4)}AAAA` === pd.data
+          ? `${String(pd.data).slice(0, -4)}BBBB`
+          : `${String(pd.data).slice(0, -4)}AAAA`;
     return token;
   });
 
@@ -206,7 +250,11 @@ async function expectContract(res: Response, allowed: { success?: (status: numbe
 }
 
 function request(path: string, init: { body?: string | Buffer; headers?: Record<string, string> }) {
-  return app.request(path, { method: 'POST', headers: init.headers ?? {}, ...(init.body === undefined ? {} : { body: init.body }) });
+  return app.request(path, {
+    method: 'POST',
+    headers: init.headers ?? {},
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
 }
 
 beforeAll(async () => {
@@ -232,9 +280,16 @@ beforeAll(async () => {
   const [pw] = forms(page.text);
   const approve = pw!.buttons.find((x) => /confirm|approve|ok/i.test(x)) ?? '';
   const [name, value] = approve.split('=');
-  const done = await postForm(new URL(pw!.action, settled.action).href, { ...pw!.fields, code: THREE_DS_CODE, ...(name ? { [name]: value ?? '' } : {}) });
+  const done = await postForm(new URL(pw!.action, settled.action).href, {
+    ...pw!.fields,
+    code: THREE_DS_CODE,
+    ...(name ? { [name]: value ?? '' } : {}),
+  });
   const [back] = forms(done.text);
-  const confirmed = await callback(`/3ds/callback${new URL(back!.action).search}`, new URLSearchParams(back!.fields).toString());
+  const confirmed = await callback(
+    `/3ds/callback${new URL(back!.action).search}`,
+    new URLSearchParams(back!.fields).toString(),
+  );
   expect(new URL(confirmed.headers.get('location')!).pathname).toBe('/ok');
   expect(s.bank.ledger.paid(settled.invoiceId)).toHaveLength(1);
   pending = await start3ds();
@@ -261,8 +316,13 @@ describe('fuzzing /applepay/payments', () => {
     const codes = new Set<string>();
     await fc.assert(
       fc.asyncProperty(orderTokens, mutatedPaymentData, contacts, contacts, async (o, token, billing, shipping) => {
-        const body = JSON.stringify({ order: o, payment: { token, billingContact: billing, shippingContact: shipping } });
-        const answer = await expectContract(await request('/applepay/payments', { body, headers: { 'content-type': 'application/json' } }));
+        const body = JSON.stringify({
+          order: o,
+          payment: { token, billingContact: billing, shippingContact: shipping },
+        });
+        const answer = await expectContract(
+          await request('/applepay/payments', { body, headers: { 'content-type': 'application/json' } }),
+        );
         expect(answer.status).toBe('error');
         codes.add(answer.error.code);
       }),
@@ -285,7 +345,8 @@ describe('fuzzing /applepay/payments', () => {
           headers: { 'content-type': 'application/json' },
         });
         const b = await expectContract(res, {
-          success: (status, b) => (status === 200 && b.status === 'paid') || (status === 402 && b.status === 'declined'),
+          success: (status, b) =>
+            (status === 200 && b.status === 'paid') || (status === 402 && b.status === 'declined'),
         });
         outcomes.push(b.status === 'declined' ? `declined ${b.error.bankCode}` : b.status);
       }),
@@ -297,7 +358,17 @@ describe('fuzzing /applepay/payments', () => {
 });
 
 describe('fuzzing /applepay/session', () => {
-  const schemes = fc.constantFrom('https://', 'http://', 'HTTPS://', 'file://', 'gopher://', 'javascript:', '//', 'https:/', '');
+  const schemes = fc.constantFrom(
+    'https://',
+    'http://',
+    'HTTPS://',
+    'file://',
+    'gopher://',
+    'javascript:',
+    '//',
+    'https:/',
+    '',
+  );
   const userinfo = fc.constantFrom('', 'user@', 'apple-pay-gateway.apple.com@', ':@');
   const hosts = () =>
     fc.constantFrom(
@@ -328,7 +399,9 @@ describe('fuzzing /applepay/session', () => {
   );
   const urls = () =>
     fc.oneof(
-      fc.tuple(schemes, userinfo, hosts(), ports, paths, fc.constantFrom('', ' ', '\t', '\\', '%00')).map((p) => p.join('')),
+      fc
+        .tuple(schemes, userinfo, hosts(), ports, paths, fc.constantFrom('', ' ', '\t', '\\', '%00'))
+        .map((p) => p.join('')),
       fc.webUrl({ withQueryParameters: true, withFragments: true }),
       fc.string({ maxLength: 600 }),
       fc.anything({ maxDepth: 1 }),
@@ -346,7 +419,9 @@ describe('fuzzing /applepay/session', () => {
         headers,
         async (body, origin, h) => {
           const res = await request('/applepay/session', { body, headers: { ...h, origin } });
-          await expectContract(res, { success: (status, b) => status === 200 && b.merchantSessionIdentifier === 'fuzz' });
+          await expectContract(res, {
+            success: (status, b) => status === 200 && b.merchantSessionIdentifier === 'fuzz',
+          });
         },
       ),
       { seed: SEED, numRuns: 300 },
@@ -368,11 +443,20 @@ describe('fuzzing /3ds/callback', () => {
     fc.string({ maxLength: 300 }),
     fc.constant(undefined),
   );
-  const forgedForms = fc.record({ PaRes: fc.string({ maxLength: 300 }), MD: fc.string({ maxLength: 100 }) }, { requiredKeys: [] });
+  const forgedForms = fc.record(
+    { PaRes: fc.string({ maxLength: 300 }), MD: fc.string({ maxLength: 100 }) },
+    { requiredKeys: [] },
+  );
   const bodies = fc.oneof(
-    forgedForms.map((f) => ({ body: new URLSearchParams(f as Record<string, string>).toString(), type: 'application/x-www-form-urlencoded' })),
+    forgedForms.map((f) => ({
+      body: new URLSearchParams(f as Record<string, string>).toString(),
+      type: 'application/x-www-form-urlencoded',
+    })),
     fc.tuple(rawBodies, contentTypes).map(([body, type]) => ({ body, type })),
-    fc.constant({ body: '--xyz\r\nContent-Disposition: form-data; name="PaRes"\r\n\r\n', type: 'multipart/form-data; boundary=xyz' }),
+    fc.constant({
+      body: '--xyz\r\nContent-Disposition: form-data; name="PaRes"\r\n\r\n',
+      type: 'multipart/form-data; boundary=xyz',
+    }),
   );
 
   it('any context, form and headers → 303 to the order’s link or the HTML page (or a JSON 413), never a 500', async () => {
@@ -385,7 +469,9 @@ describe('fuzzing /3ds/callback', () => {
     );
     // Replays of the confirmed payment never confirmed it again.
     expect(s.bank.ledger.paid(settled.invoiceId)).toHaveLength(1);
-    expect(s.bank.calls.filter((c) => c.path === '/payment/confirm' && c.invoiceId === settled.invoiceId)).toHaveLength(1);
+    expect(s.bank.calls.filter((c) => c.path === '/payment/confirm' && c.invoiceId === settled.invoiceId)).toHaveLength(
+      1,
+    );
   });
 
   it('forged 3-D Secure results for a payment still waiting at the bank never pay it', async () => {
@@ -393,14 +479,18 @@ describe('fuzzing /3ds/callback', () => {
     const forged = fc.sample(forgedForms, { seed: SEED, numRuns: 6 });
     forged.push({ PaRes: 'AAAA', MD: pending.fields.MD! }, { PaRes: pending.fields.PaReq!, MD: pending.fields.MD! });
     const answers = await Promise.all(
-      forged.map((f) => callback(`/3ds/callback?ctx=${pending.ctx}`, new URLSearchParams(f as Record<string, string>).toString())),
+      forged.map((f) =>
+        callback(`/3ds/callback?ctx=${pending.ctx}`, new URLSearchParams(f as Record<string, string>).toString()),
+      ),
     );
     for (const res of answers) await expectCallbackContract(res);
     expect(s.bank.ledger.paid(pending.invoiceId)).toHaveLength(0);
     // A post with another MD never reaches the bank; each with the payment's own MD may cost one confirmation, which
     // the bank refuses and which consumes nothing (the customer's real result is still confirmed after it).
     const withOwnMd = forged.filter((f) => f.MD === pending.fields.MD).length;
-    expect(s.bank.calls.filter((c) => c.path === '/payment/confirm' && c.invoiceId === pending.invoiceId).length).toBeLessThanOrEqual(withOwnMd);
+    expect(
+      s.bank.calls.filter((c) => c.path === '/payment/confirm' && c.invoiceId === pending.invoiceId).length,
+    ).toBeLessThanOrEqual(withOwnMd);
     expect(s.bank.ledger.byInvoice(pending.invoiceId)).toMatchObject([{ statusName: 'NEW' }]);
   });
 });

@@ -7,7 +7,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { closeProxyApp, createProxyApp, MAX_BODY_BYTES } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ERROR_STATUS } from '../src/errors.js';
-import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack, TEST_EPAY_TIMEOUTS, TEST_PAN } from './harness.js';
+import {
+  invoiceOf,
+  order,
+  payment,
+  post,
+  SHOP_ORIGIN,
+  type Stack,
+  startStack,
+  TEST_EPAY_TIMEOUTS,
+  TEST_PAN,
+} from './harness.js';
 
 const RATE = 3;
 const PAN = TEST_PAN;
@@ -24,7 +34,6 @@ function app(env: Record<string, string> = {}) {
   apps.push(a);
   return a;
 }
-
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
   method: 'POST',
@@ -76,7 +85,8 @@ describe('rate limit', () => {
     const a = app({ RATE_LIMIT_PER_MINUTE: String(RATE), TRUST_PROXY: 'true' });
     let n = 0;
     // The reverse proxy appends the client's address; whatever the client wrote before it is the client's choice.
-    const from = (ip: string) => a.request('/applepay/payments', json('{', { 'x-forwarded-for': `10.9.${n++}.1, ${ip}` }));
+    const from = (ip: string) =>
+      a.request('/applepay/payments', json('{', { 'x-forwarded-for': `10.9.${n++}.1, ${ip}` }));
     for (let i = 0; i < RATE; i++) expect((await from('203.0.113.1')).status).toBe(400);
     expect((await from('203.0.113.1')).status).toBe(429); // a new made-up first entry each time did not help
     expect((await from('203.0.113.2')).status).toBe(400);
@@ -112,7 +122,11 @@ describe('CORS', () => {
     for (const path of ['/applepay/payments', '/applepay/session']) {
       const r = await a.request(path, {
         method: 'OPTIONS',
-        headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin: allowed,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       });
       expect(r.status).toBe(204);
       expect(r.headers.get('access-control-allow-origin')).toBe(allowed);
@@ -141,7 +155,10 @@ describe('CORS', () => {
   });
 
   it('a POST from another origin gets no allow header, so that page cannot read the answer', async () => {
-    const r = await app().request('/applepay/payments', json({ order: await order(), payment: payment(s.apple, { pan: PAN }) }, { origin: 'https://evil.example' }));
+    const r = await app().request(
+      '/applepay/payments',
+      json({ order: await order(), payment: payment(s.apple, { pan: PAN }) }, { origin: 'https://evil.example' }),
+    );
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
     expect(r.headers.get('vary')).toMatch(/origin/i);
   });
@@ -153,14 +170,20 @@ describe('CORS', () => {
       json({ validationURL: s.gateway.validationUrl, order: await order() }, { origin: 'https://evil.example' }),
     );
     expect(r.status).toBe(403);
-    expect(await r.json()).toEqual({ status: 'error', error: { code: 'origin_not_allowed', message: expect.any(String) } });
+    expect(await r.json()).toEqual({
+      status: 'error',
+      error: { code: 'origin_not_allowed', message: expect.any(String) },
+    });
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
     expect(s.gateway.sessions.length).toBe(before);
   });
 
   it('answers to an allowed origin carry the exact allow header, errors included (the page must read the code)', async () => {
     const a = app();
-    const paid = await a.request('/applepay/payments', json({ order: await order(), payment: payment(s.apple, { pan: PAN }) }, { origin: allowed }));
+    const paid = await a.request(
+      '/applepay/payments',
+      json({ order: await order(), payment: payment(s.apple, { pan: PAN }) }, { origin: allowed }),
+    );
     expect(paid.status).toBe(200);
     expect(paid.headers.get('access-control-allow-origin')).toBe(allowed);
     const error = await a.request('/applepay/payments', json('{', { origin: allowed }));
@@ -187,11 +210,17 @@ describe('body size cap', () => {
     return JSON.stringify({ order: 'x', pad: 'p'.repeat(size - base.length) });
   };
 
-  it.each(['/applepay/payments', '/applepay/session', '/3ds/callback?ctx=x'])('%s refuses a body over the cap → 413', async (path) => {
-    const r = await app().request(path, json(over, { origin: SHOP_ORIGIN }));
-    expect(r.status).toBe(413);
-    expect(await r.json()).toEqual({ status: 'error', error: { code: 'payload_too_large', message: expect.any(String) } });
-  });
+  it.each(['/applepay/payments', '/applepay/session', '/3ds/callback?ctx=x'])(
+    '%s refuses a body over the cap → 413',
+    async (path) => {
+      const r = await app().request(path, json(over, { origin: SHOP_ORIGIN }));
+      expect(r.status).toBe(413);
+      expect(await r.json()).toEqual({
+        status: 'error',
+        error: { code: 'payload_too_large', message: expect.any(String) },
+      });
+    },
+  );
 
   it('a body of exactly the cap is read (and refused for what it says, not for its size)', async () => {
     const body = padded(MAX_BODY_BYTES);
@@ -232,7 +261,10 @@ describe('security headers', () => {
   it('every HTML page the proxy serves forbids scripts, framing, sniffing, referrers and caching', async () => {
     const a = app();
     const pages = [
-      await a.request('/3ds/callback?ctx=forged', { method: 'POST', body: new URLSearchParams({ PaRes: 'a', MD: 'b' }) }),
+      await a.request('/3ds/callback?ctx=forged', {
+        method: 'POST',
+        body: new URLSearchParams({ PaRes: 'a', MD: 'b' }),
+      }),
       await a.request('/3ds/callback', { method: 'POST' }),
     ];
     for (const r of pages) {

@@ -50,14 +50,22 @@ export const SCENARIO_AMOUNT = {
   paymentSystemTimeout: 1500.58,
 } as const;
 /** Bank timeouts short enough for tests (production keeps the defaults). */
-export const TEST_EPAY_TIMEOUTS = { cryptopayMs: 1_500, statusMs: 1_000, tokenMs: 1_000, publicKeyMs: 1_000, confirmMs: 1_500 } as const;
+export const TEST_EPAY_TIMEOUTS = {
+  cryptopayMs: 1_500,
+  statusMs: 1_000,
+  tokenMs: 1_000,
+  publicKeyMs: 1_000,
+  confirmMs: 1_500,
+} as const;
 export const SHOP_DOMAIN = 'shop.example';
 export const SHOP_ORIGIN = `https://${SHOP_DOMAIN}`;
 
 let bankKey: string | undefined;
 /** One RSA key for every sandbox bank of a test file (4096-bit generation takes seconds; the bank's size is not under test here). */
 export function bankPrivateKey(): string {
-  bankKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  bankKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
   return bankKey;
 }
 
@@ -79,7 +87,13 @@ export function sharedApple() {
  */
 export function sandboxProxyEnv(
   files: AppleFiles,
-  o: { publicUrl: string; merchantId: string; bank?: { oauthUrl: string; apiUrl: string }; validationHosts?: string; mode?: 'decrypt' | 'passthrough' },
+  o: {
+    publicUrl: string;
+    merchantId: string;
+    bank?: { oauthUrl: string; apiUrl: string };
+    validationHosts?: string;
+    mode?: 'decrypt' | 'passthrough';
+  },
 ): Record<string, string> {
   return {
     PUBLIC_URL: o.publicUrl,
@@ -130,7 +144,9 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   const port = await new Promise<number>((resolve) => {
     // The proxy's own port is needed for PUBLIC_URL: listen first, then mount the app.
     let handler: ((req: Request) => Response | Promise<Response>) | undefined;
-    server = serve({ fetch: (req) => handler!(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port));
+    server = serve({ fetch: (req) => handler!(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+      resolve(info.port),
+    );
     started.set(server, (h) => {
       handler = h;
     });
@@ -175,7 +191,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
  */
 export function secondApp(s: Stack, options: ProxyAppOptions = {}) {
   const logs: LogRecord[] = [];
-  const app = createProxyApp(s.config, { logger: (l) => logs.push(l), appleCa: s.apple.tlsCaPem, epayTimeouts: TEST_EPAY_TIMEOUTS, ...options });
+  const app = createProxyApp(s.config, {
+    logger: (l) => logs.push(l),
+    appleCa: s.apple.tlsCaPem,
+    epayTimeouts: TEST_EPAY_TIMEOUTS,
+    ...options,
+  });
   return { app, logs };
 }
 
@@ -194,7 +215,10 @@ export function nextInvoice(): string {
 }
 
 export function order(claims: Partial<OrderClaims> = {}): Promise<string> {
-  return signOrder({ invoiceId: nextInvoice(), amount: 1500, exp: Math.floor(Date.now() / 1000) + 600, ...claims }, ORDER_SECRET);
+  return signOrder(
+    { invoiceId: nextInvoice(), amount: 1500, exp: Math.floor(Date.now() / 1000) + 600, ...claims },
+    ORDER_SECRET,
+  );
 }
 
 /** An ApplePayPayment as the element posts it, with a token minted by the sandbox Apple. */
@@ -244,7 +268,12 @@ export function forms(html: string): Array<{ action: string; fields: Record<stri
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export async function postForm(url: string, fields: Record<string, string>) {
@@ -258,7 +287,10 @@ export const THREE_DS_AMOUNT = SCENARIO_AMOUNT.threeDs;
 /** Pays an order of {@link THREE_DS_AMOUNT}: the bank asks for 3-D Secure; returns the order and the bank's form. */
 export async function start3ds(s: Stack, claims: Partial<OrderClaims> = {}) {
   const o = await order({ amount: THREE_DS_AMOUNT, ...claims });
-  const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: THREE_DS_AMOUNT }) });
+  const r = await post(`${s.url}/applepay/payments`, {
+    order: o,
+    payment: payment(s.apple, { amount: THREE_DS_AMOUNT }),
+  });
   if (r.status !== 200 || r.json?.status !== '3ds') throw new Error(`expected 3-D Secure, got ${r.status} ${r.text}`);
   return { o, form: r.json.form as { action: string; fields: Record<string, string> } };
 }
@@ -272,8 +304,13 @@ export async function passwordPage(form: { action: string; fields: Record<string
   const choice = pw.buttons.find((b) => (approve ? /confirm|approve|ok/i : /decline|cancel|fail/i).test(b)) ?? '';
   const [name, value] = choice.split('=');
   const code: Record<string, string> = approve ? { code: THREE_DS_CODE } : {};
-  const done = await postForm(new URL(pw.action, form.action).href, { ...pw.fields, ...code, ...(name ? { [name]: value ?? '' } : {}) });
+  const done = await postForm(new URL(pw.action, form.action).href, {
+    ...pw.fields,
+    ...code,
+    ...(name ? { [name]: value ?? '' } : {}),
+  });
   const [back] = forms(done.text);
-  if (!back || back.action !== form.fields.TermUrl) throw new Error('the password page did not post back to the TermUrl');
+  if (!back || back.action !== form.fields.TermUrl)
+    throw new Error('the password page did not post back to the TermUrl');
   return back;
 }

@@ -6,9 +6,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { THREE_DS_FAILED } from '@epay-applepay/sandbox';
-import { createProxyApp } from '../src/app.js';
-import type { LogRecord } from '../src/log.js';
-import { invoiceOf, order, passwordPage, payment, post, type Stack, start3ds, startStack, TEST_EPAY_TIMEOUTS, TEST_PAN, SCENARIO_AMOUNT } from './harness.js';
+import {
+  invoiceOf,
+  order,
+  passwordPage,
+  payment,
+  post,
+  type Stack,
+  start3ds,
+  startStack,
+  TEST_PAN,
+  SCENARIO_AMOUNT,
+  secondApp,
+} from './harness.js';
 
 const PAN = TEST_PAN;
 let s: Stack;
@@ -40,7 +50,9 @@ describe('a cryptopay refusal is settled by the status call', () => {
     expect([r.status, r.json.error.bankCode]).toEqual([402, 458]);
     expect(s.bank.ledger.byInvoice(invoiceId)).toEqual([]);
     const paths = calls().map((c) => c.path);
-    expect(paths.indexOf(`/check-status/payment/transaction/${invoiceId}`)).toBeGreaterThan(paths.indexOf('/payment/cryptopay'));
+    expect(paths.indexOf(`/check-status/payment/transaction/${invoiceId}`)).toBeGreaterThan(
+      paths.indexOf('/payment/cryptopay'),
+    );
   });
 
   it('a final issuer decline (51) → 402 declined, the status call showing the failed payment', async () => {
@@ -57,7 +69,10 @@ describe('"terminal not found" from the status call proves nothing', () => {
     expect([r.status, r.json.error.code]).toEqual([504, 'outcome_unknown']);
     expect(s.bank.ledger.paid(invoiceId)).toHaveLength(1);
     // A retry of the order never sends a second cryptopay while the bank cannot say what happened.
-    const again = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.bankErrorChargedTerminalNotFound, pan: PAN }) });
+    const again = await post(`${s.url}/applepay/payments`, {
+      order: o,
+      payment: payment(s.apple, { amount: SCENARIO_AMOUNT.bankErrorChargedTerminalNotFound, pan: PAN }),
+    });
     expect([again.status, again.json.error.code]).toEqual([409, 'payment_in_progress']);
     expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceId)).toHaveLength(1);
     expect(s.bank.ledger.paid(invoiceId)).toHaveLength(1);
@@ -79,7 +94,10 @@ describe('the status call', () => {
     const t = await startStack({ bank: { notFoundHttpStatus: 400 } });
     try {
       const o = await order({ amount: SCENARIO_AMOUNT.bankError });
-      const r = await post(`${t.url}/applepay/payments`, { order: o, payment: payment(t.apple, { amount: SCENARIO_AMOUNT.bankError, pan: PAN }) });
+      const r = await post(`${t.url}/applepay/payments`, {
+        order: o,
+        payment: payment(t.apple, { amount: SCENARIO_AMOUNT.bankError, pan: PAN }),
+      });
       expect([r.status, r.json.error.code]).toEqual([502, 'bank_unavailable']);
       expect(t.bank.ledger.byInvoice(invoiceOf(o))).toEqual([]);
     } finally {
@@ -92,18 +110,17 @@ describe('after 3-D Secure', () => {
   it('a failed check (status 3D) is a decline: another instance, asked again, reads it from the status call', async () => {
     const { o, form } = await start3ds(s, { failureBackLink: 'https://shop.example/fail' });
     const back = await passwordPage(form, false);
-    const first = await fetch(back.action, { method: 'POST', body: new URLSearchParams(back.fields), redirect: 'manual' });
+    const first = await fetch(back.action, {
+      method: 'POST',
+      body: new URLSearchParams(back.fields),
+      redirect: 'manual',
+    });
     expect(new URL(first.headers.get('location')!).searchParams.get('code')).toBe(String(THREE_DS_FAILED.code));
     expect(s.bank.ledger.byInvoice(invoiceOf(o))).toMatchObject([{ statusName: '3D' }]);
 
     // A second instance with its own store knows nothing of the first confirmation: the bank refuses a second one,
     // and the status call's 3D is the answer.
-    const logs: LogRecord[] = [];
-    const other = createProxyApp(s.config, {
-      logger: (l) => logs.push(l),
-      appleCa: s.apple.tlsCaPem,
-      epayTimeouts: TEST_EPAY_TIMEOUTS,
-    });
+    const { app: other, logs } = secondApp(s);
     const again = await other.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
     expect(again.status).toBe(303);
     const loc = new URL(again.headers.get('location')!);

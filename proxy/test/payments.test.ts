@@ -4,7 +4,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_EPAY, THREE_DS_CODE, THREE_DS_FAILED } from '@epay-applepay/sandbox';
-import { forms, invoiceOf, order, passwordPage, payment, post, postForm, type Stack, start3ds as start3dsIn, startStack, TEST_PAN, SCENARIO_AMOUNT } from './harness.js';
+import {
+  forms,
+  invoiceOf,
+  order,
+  passwordPage,
+  payment,
+  post,
+  postForm,
+  type Stack,
+  start3ds as start3dsIn,
+  startStack,
+  TEST_PAN,
+  SCENARIO_AMOUNT,
+} from './harness.js';
 
 const PAN = TEST_PAN;
 const CRYPTOGRAM = 'AMwBRjPWDnAgAA7Rls7mAoABFA==';
@@ -16,7 +29,6 @@ async function pay(body: unknown, headers?: Record<string, string>) {
   seen.push(r.text);
   return r;
 }
-
 
 beforeAll(async () => {
   s = await startStack({ bank: { slowMs: 4_000 } });
@@ -45,7 +57,10 @@ describe('bad requests are refused before the bank is called', () => {
 
   it('an order signed with another secret → 400 invalid_order', async () => {
     const { signOrder } = await import('../src/order.js');
-    const forged = await signOrder({ invoiceId: '123456789', amount: 1, exp: Math.floor(Date.now() / 1000) + 60 }, 'x'.repeat(40));
+    const forged = await signOrder(
+      { invoiceId: '123456789', amount: 1, exp: Math.floor(Date.now() / 1000) + 60 },
+      'x'.repeat(40),
+    );
     const r = await pay({ order: forged, payment: payment(s.apple, { amount: 1 }) });
     expect([r.status, r.json.error.code]).toEqual([400, 'invalid_order']);
   });
@@ -103,12 +118,18 @@ describe('the bank says no', () => {
     const o = await order({ amount });
     const r = await pay({ order: o, payment: payment(s.apple, { amount }) });
     expect(r.status).toBe(402);
-    expect(r.json).toEqual({ status: 'declined', error: { code: 'declined', bankCode: code, message: expect.any(String) } });
+    expect(r.json).toEqual({
+      status: 'declined',
+      error: { code: 'declined', bankCode: code, message: expect.any(String) },
+    });
     expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
   });
 
   it('a declined card (by PAN) → 402', async () => {
-    const r = await pay({ order: await order({ amount: 700 }), payment: payment(s.apple, { amount: 700, pan: '4400430100000051' }) });
+    const r = await pay({
+      order: await order({ amount: 700 }),
+      payment: payment(s.apple, { amount: 700, pan: '4400430100000051' }),
+    });
     expect([r.status, r.json.error.bankCode]).toEqual([402, 51]);
   });
 
@@ -198,7 +219,9 @@ describe('the bank fails', () => {
 
   it('a new attempt while an earlier one waits for 3-D Secure → 409 payment_in_progress, cryptopay not sent again', async () => {
     const o = await order({ amount: SCENARIO_AMOUNT.threeDs });
-    expect((await pay({ order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.threeDs }) })).json.status).toBe('3ds');
+    expect((await pay({ order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.threeDs }) })).json.status).toBe(
+      '3ds',
+    );
     // However often the customer tries again, the bank is asked, never charged again.
     for (let attempt = 2; attempt <= 4; attempt++) {
       const again = await pay({ order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.threeDs }) });
@@ -209,7 +232,9 @@ describe('the bank fails', () => {
 
   it('a new attempt after a decline goes to the bank again', async () => {
     const o = await order({ amount: SCENARIO_AMOUNT.doNotHonor });
-    expect((await pay({ order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }) })).status).toBe(402);
+    expect((await pay({ order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }) })).status).toBe(
+      402,
+    );
     await pay({ order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }) });
     expect(s.bank.calls.filter((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceOf(o))).toHaveLength(2);
   });
@@ -227,7 +252,9 @@ describe('the bank fails', () => {
 
 describe('the bank is down or refuses the credentials', () => {
   it('an unreachable bank → 502 bank_unavailable', async () => {
-    const down = await startStack({ env: { EPAY_OAUTH_URL: 'http://127.0.0.1:9/oauth2/token', EPAY_API_URL: 'http://127.0.0.1:9' } });
+    const down = await startStack({
+      env: { EPAY_OAUTH_URL: 'http://127.0.0.1:9/oauth2/token', EPAY_API_URL: 'http://127.0.0.1:9' },
+    });
     try {
       const r = await post(`${down.url}/applepay/payments`, { order: await order(), payment: payment(down.apple) });
       seen.push(r.text);
@@ -254,11 +281,20 @@ describe('the bank is down or refuses the credentials', () => {
 describe('paid', () => {
   it('decrypt mode → 200 paid with the bank ids; the bank got the device PAN and cryptogram', async () => {
     const o = await order({ amount: 2500, description: 'Books' });
-    const r = await pay({ order: o, payment: payment(s.apple, { amount: 2500, pan: PAN, cryptogram: CRYPTOGRAM, eci: '7' }) });
+    const r = await pay({
+      order: o,
+      payment: payment(s.apple, { amount: 2500, pan: PAN, cryptogram: CRYPTOGRAM, eci: '7' }),
+    });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({
       status: 'paid',
-      payment: { id: expect.any(String), invoiceId: invoiceOf(o), amount: 2500, currency: 'KZT', reference: expect.any(String) },
+      payment: {
+        id: expect.any(String),
+        invoiceId: invoiceOf(o),
+        amount: 2500,
+        currency: 'KZT',
+        reference: expect.any(String),
+      },
     });
     const charges = s.bank.ledger.paid(invoiceOf(o));
     expect(charges).toHaveLength(1);
@@ -277,8 +313,15 @@ describe('paid', () => {
 
       const bad = payment(pt.apple, { amount: 990 });
       const o2 = await order({ amount: 990 });
-      for (const paymentData of [{ ...bad.token.paymentData, version: 'EC_v2' }, { ...bad.token.paymentData, data: 'not base64!' }, {}]) {
-        const r2 = await post(`${pt.url}/applepay/payments`, { order: o2, payment: { ...bad, token: { ...bad.token, paymentData } } });
+      for (const paymentData of [
+        { ...bad.token.paymentData, version: 'EC_v2' },
+        { ...bad.token.paymentData, data: 'not base64!' },
+        {},
+      ]) {
+        const r2 = await post(`${pt.url}/applepay/payments`, {
+          order: o2,
+          payment: { ...bad, token: { ...bad.token, paymentData } },
+        });
         expect([r2.status, r2.json.error.code]).toEqual([400, 'token_invalid']);
       }
       expect(pt.bank.calls.filter((c) => c.invoiceId === invoiceOf(o2))).toHaveLength(0);
@@ -298,13 +341,19 @@ describe('3-D Secure', () => {
   /** Starts a 3-D Secure payment and checks the answer's shape. */
   async function start3ds(claims: Record<string, string> = {}) {
     const started = await start3dsIn(s, claims);
-    expect(started.form).toEqual({ action: expect.any(String), fields: { PaReq: expect.any(String), MD: expect.any(String), TermUrl: expect.any(String) } });
+    expect(started.form).toEqual({
+      action: expect.any(String),
+      fields: { PaReq: expect.any(String), MD: expect.any(String), TermUrl: expect.any(String) },
+    });
     expect(started.form.fields.TermUrl!.startsWith(`${s.url}/3ds/callback?ctx=`)).toBe(true);
     return started;
   }
 
   it('approved → 303 to backLink with invoiceId and reference; one charge', async () => {
-    const { o, form } = await start3ds({ backLink: 'https://shop.example/ok?lang=ru', failureBackLink: 'https://shop.example/fail' });
+    const { o, form } = await start3ds({
+      backLink: 'https://shop.example/ok?lang=ru',
+      failureBackLink: 'https://shop.example/fail',
+    });
     const back = await passwordPage(form, true);
     const cb = await postForm(back.action, back.fields);
     expect(cb.status).toBe(303);
@@ -324,7 +373,10 @@ describe('3-D Secure', () => {
   });
 
   it('the bank’s form posted twice at once → both land on the success page, confirmed once', async () => {
-    const { o, form } = await start3ds({ backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' });
+    const { o, form } = await start3ds({
+      backLink: 'https://shop.example/ok',
+      failureBackLink: 'https://shop.example/fail',
+    });
     const back = await passwordPage(form, true);
     const [a, b] = await Promise.all([postForm(back.action, back.fields), postForm(back.action, back.fields)]);
     for (const cb of [a, b]) {
@@ -355,10 +407,17 @@ describe('3-D Secure', () => {
     const t = await startStack();
     try {
       const o = await order({ amount: SCENARIO_AMOUNT.threeDs, failureBackLink: 'https://shop.example/fail' });
-      const r = await post(`${t.url}/applepay/payments`, { order: o, payment: payment(t.apple, { amount: SCENARIO_AMOUNT.threeDs }) });
+      const r = await post(`${t.url}/applepay/payments`, {
+        order: o,
+        payment: payment(t.apple, { amount: SCENARIO_AMOUNT.threeDs }),
+      });
       const page = await postForm(r.json.form.action, r.json.form.fields);
       const [pw] = forms(page.text);
-      const done = await postForm(new URL(pw!.action, r.json.form.action).href, { ...pw!.fields, code: THREE_DS_CODE, decision: 'confirm' });
+      const done = await postForm(new URL(pw!.action, r.json.form.action).href, {
+        ...pw!.fields,
+        code: THREE_DS_CODE,
+        decision: 'confirm',
+      });
       const [back] = forms(done.text);
       await t.bank.close();
       for (let i = 0; i < 2; i++) {
@@ -401,13 +460,23 @@ describe('3-D Secure', () => {
   it('an expired context sends the customer to failureBackLink with code session_expired, nothing confirmed', async () => {
     const { createSealer } = await import('../src/seal.js');
     const sealer = createSealer(s.config.orderSigningSecret, '3ds-context');
-    const ctx = { id: 'x', invoiceId: '123456789', amount: SCENARIO_AMOUNT.threeDs, currency: 'KZT', failureBackLink: 'https://shop.example/fail' };
+    const ctx = {
+      id: 'x',
+      invoiceId: '123456789',
+      amount: SCENARIO_AMOUNT.threeDs,
+      currency: 'KZT',
+      failureBackLink: 'https://shop.example/fail',
+    };
     const old = sealer.seal(ctx, 1_000, Date.now() - 60_000);
     const confirms = s.bank.calls.filter((c) => c.path === '/payment/confirm').length;
     const cb = await postForm(`${s.url}/3ds/callback?ctx=${old}`, { PaRes: 'p', MD: 'm' });
     expect(cb.status).toBe(303);
     const loc = new URL(cb.headers.get('location')!);
-    expect([loc.pathname, loc.searchParams.get('invoiceId'), loc.searchParams.get('code')]).toEqual(['/fail', '123456789', 'session_expired']);
+    expect([loc.pathname, loc.searchParams.get('invoiceId'), loc.searchParams.get('code')]).toEqual([
+      '/fail',
+      '123456789',
+      'session_expired',
+    ]);
     expect(s.bank.calls.filter((c) => c.path === '/payment/confirm').length).toBe(confirms);
   });
 
@@ -432,7 +501,10 @@ describe('secrets', () => {
     const mark = s.logs.length;
     const answers: string[] = [];
     const payOne = async (amount: number, pan = PAN) => {
-      const r = await post(`${s.url}/applepay/payments`, { order: await order({ amount }), payment: payment(s.apple, { amount, pan }) });
+      const r = await post(`${s.url}/applepay/payments`, {
+        order: await order({ amount }),
+        payment: payment(s.apple, { amount, pan }),
+      });
       answers.push(r.text);
       return r;
     };

@@ -6,7 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeProxyApp, createProxyApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { RedisStore } from '../src/redis-store.js';
-import { forms, invoiceOf, order, payment, post, postForm, type Stack, startStack, TEST_EPAY_TIMEOUTS, TEST_PAN, SCENARIO_AMOUNT } from './harness.js';
+import {
+  forms,
+  invoiceOf,
+  order,
+  payment,
+  post,
+  postForm,
+  type Stack,
+  startStack,
+  TEST_EPAY_TIMEOUTS,
+  TEST_PAN,
+  SCENARIO_AMOUNT,
+} from './harness.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { THREE_DS_CODE } from '@epay-applepay/sandbox';
 
@@ -15,7 +27,6 @@ const PAN = TEST_PAN;
 let redis: RedisServer;
 let a: Stack;
 let b: ReturnType<typeof createProxyApp>;
-
 
 /** Instance A is served over HTTP by the harness; instance B is a second app on the same settings. */
 const payA = (body: unknown) => post(`${a.url}/applepay/payments`, body);
@@ -91,7 +102,11 @@ describe('two instances, one Redis', () => {
   });
 
   it('the same 3-D Secure callback on both instances → confirmed once, one charge', async () => {
-    const o = await order({ amount: SCENARIO_AMOUNT.threeDs, backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' });
+    const o = await order({
+      amount: SCENARIO_AMOUNT.threeDs,
+      backLink: 'https://shop.example/ok',
+      failureBackLink: 'https://shop.example/fail',
+    });
     const started = await payA({ order: o, payment: payment(a.apple, { amount: SCENARIO_AMOUNT.threeDs }) });
     expect(started.json.status).toBe('3ds');
     const form = started.json.form as { action: string; fields: Record<string, string> };

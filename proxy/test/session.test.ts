@@ -13,7 +13,6 @@ afterAll(async () => {
   await s?.close();
 });
 
-
 const session = (body: unknown, origin: string | null = SHOP_ORIGIN) =>
   post(`${s.url}/applepay/session`, body, origin === null ? {} : { origin });
 
@@ -32,7 +31,10 @@ describe('POST /applepay/session', () => {
     });
     expect(r.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN);
     expect(s.gateway.sessions.length).toBe(before + 1);
-    expect(s.gateway.sessions.at(-1)).toMatchObject({ merchantIdentifier: s.apple.merchantId, initiativeContext: 'shop.example' });
+    expect(s.gateway.sessions.at(-1)).toMatchObject({
+      merchantIdentifier: s.apple.merchantId,
+      initiativeContext: 'shop.example',
+    });
   });
 
   it.each([
@@ -86,12 +88,19 @@ describe('POST /applepay/session', () => {
   it('answers the CORS preflight for allowed origins only', async () => {
     const ok = await fetch(`${s.url}/applepay/session`, {
       method: 'OPTIONS',
-      headers: { origin: SHOP_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: SHOP_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(SHOP_ORIGIN);
     expect(ok.headers.get('access-control-allow-headers')).toContain('content-type');
-    const no = await fetch(`${s.url}/applepay/session`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    const no = await fetch(`${s.url}/applepay/session`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(no.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
@@ -102,11 +111,19 @@ describe('the early bank token', () => {
     const invoiceId = invoiceOf(o);
     expect((await session({ validationURL: s.gateway.validationUrl, order: o })).status).toBe(200);
     // Let the prefetch land (it runs beside Apple's call).
-    for (let i = 0; i < 50 && !s.bank.calls.some((c) => c.path === '/oauth2/token' && c.invoiceId === invoiceId && c.status === 200); i++) {
+    for (
+      let i = 0;
+      i < 50 && !s.bank.calls.some((c) => c.path === '/oauth2/token' && c.invoiceId === invoiceId && c.status === 200);
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const mark = s.bank.calls.length;
-    const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: 3300, pan: '4400430100000001' }) }, { origin: SHOP_ORIGIN });
+    const r = await post(
+      `${s.url}/applepay/payments`,
+      { order: o, payment: payment(s.apple, { amount: 3300, pan: '4400430100000001' }) },
+      { origin: SHOP_ORIGIN },
+    );
     expect([r.status, r.json.status]).toEqual([200, 'paid']);
     const after = s.bank.calls.slice(mark).map((c) => c.path);
     expect(after).toEqual(['/payment/cryptopay']);
@@ -115,10 +132,16 @@ describe('the early bank token', () => {
   it('is used once: a second attempt on the same order fetches a fresh token', async () => {
     const o = await order({ amount: SCENARIO_AMOUNT.doNotHonor }); // declined, so the order can be tried again
     expect((await session({ validationURL: s.gateway.validationUrl, order: o })).status).toBe(200);
-    const first = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }) });
+    const first = await post(`${s.url}/applepay/payments`, {
+      order: o,
+      payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }),
+    });
     expect(first.status).toBe(402);
     const mark = s.bank.calls.length;
-    await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }) });
+    await post(`${s.url}/applepay/payments`, {
+      order: o,
+      payment: payment(s.apple, { amount: SCENARIO_AMOUNT.doNotHonor }),
+    });
     expect(s.bank.calls.slice(mark).map((c) => c.path)).toContain('/oauth2/token');
   });
 });

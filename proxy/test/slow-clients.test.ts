@@ -116,59 +116,75 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
-const PAYMENT_HEAD = 'POST /applepay/payments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n';
+const PAYMENT_HEAD =
+  'POST /applepay/payments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n';
 
 describe('a request that trickles in', () => {
-  it('is cut with 408 when its body is not all there within the request budget, though a byte came every 100 ms', async () => {
-    const { port, logs } = await start(SHORT);
-    const s = await open(port);
-    const closed = untilClosed(s);
-    const t0 = performance.now();
-    s.write(PAYMENT_HEAD);
-    s.write('{"order":"');
-    trickle(s);
-    const { data, at } = await closed;
-    expect(data).toMatch(/^HTTP\/1\.1 408 /);
-    expect(at - t0).toBeGreaterThanOrEqual(SHORT.requestTimeoutMs - 100);
-    expect(at - t0).toBeLessThan(SHORT.requestTimeoutMs + SHORT.checkIntervalMs + SLACK_MS);
-    // The payment route saw its body end unfinished and refused it: nothing was sent on to the bank.
-    await waitFor(async () => logs.length > 0, 'the request to be logged');
-    expect(logs).toEqual([expect.objectContaining({ path: '/applepay/payments', status: 400, code: 'invalid_request' })]);
-  }, TEST_TIMEOUT_MS);
-
-  it('is cut when its headers are not all there within the headers budget, and so is a connection that sends nothing', async () => {
-    const { port } = await start(SHORT);
-    const [headers, silent] = await Promise.all([open(port), open(port)]);
-    const closed = [untilClosed(headers), untilClosed(silent)];
-    const t0 = performance.now();
-    headers.write('POST /applepay/payments HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ');
-    trickle(headers);
-    for (const { data, at } of await Promise.all(closed)) {
+  it(
+    'is cut with 408 when its body is not all there within the request budget, though a byte came every 100 ms',
+    async () => {
+      const { port, logs } = await start(SHORT);
+      const s = await open(port);
+      const closed = untilClosed(s);
+      const t0 = performance.now();
+      s.write(PAYMENT_HEAD);
+      s.write('{"order":"');
+      trickle(s);
+      const { data, at } = await closed;
       expect(data).toMatch(/^HTTP\/1\.1 408 /);
-      expect(at - t0).toBeGreaterThanOrEqual(SHORT.headersTimeoutMs - 100);
-      expect(at - t0).toBeLessThan(SHORT.headersTimeoutMs + SHORT.checkIntervalMs + SLACK_MS);
-    }
-  }, TEST_TIMEOUT_MS);
+      expect(at - t0).toBeGreaterThanOrEqual(SHORT.requestTimeoutMs - 100);
+      expect(at - t0).toBeLessThan(SHORT.requestTimeoutMs + SHORT.checkIntervalMs + SLACK_MS);
+      // The payment route saw its body end unfinished and refused it: nothing was sent on to the bank.
+      await waitFor(async () => logs.length > 0, 'the request to be logged');
+      expect(logs).toEqual([
+        expect.objectContaining({ path: '/applepay/payments', status: 400, code: 'invalid_request' }),
+      ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'is cut when its headers are not all there within the headers budget, and so is a connection that sends nothing',
+    async () => {
+      const { port } = await start(SHORT);
+      const [headers, silent] = await Promise.all([open(port), open(port)]);
+      const closed = [untilClosed(headers), untilClosed(silent)];
+      const t0 = performance.now();
+      headers.write('POST /applepay/payments HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ');
+      trickle(headers);
+      for (const { data, at } of await Promise.all(closed)) {
+        expect(data).toMatch(/^HTTP\/1\.1 408 /);
+        expect(at - t0).toBeGreaterThanOrEqual(SHORT.headersTimeoutMs - 100);
+        expect(at - t0).toBeLessThan(SHORT.headersTimeoutMs + SHORT.checkIntervalMs + SLACK_MS);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
 
 describe('many slow connections', () => {
-  it(`${SLOW_CONNECTIONS} of them held open (half mid-headers, half mid-body) and /healthz still answers 200 at once`, async () => {
-    // Production limits and cap: the slow ones stay for the whole test, as they would for an attacker.
-    const { port, connections } = await start();
-    const slow = await Promise.all(Array.from({ length: SLOW_CONNECTIONS }, () => open(port)));
-    slow.forEach((s, i) => s.write(i % 2 ? PAYMENT_HEAD + '{"order":"' : 'POST /applepay/payments HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
-    await waitFor(async () => (await connections()) >= SLOW_CONNECTIONS, 'the server to hold every slow connection');
+  it(
+    `${SLOW_CONNECTIONS} of them held open (half mid-headers, half mid-body) and /healthz still answers 200 at once`,
+    async () => {
+      // Production limits and cap: the slow ones stay for the whole test, as they would for an attacker.
+      const { port, connections } = await start();
+      const slow = await Promise.all(Array.from({ length: SLOW_CONNECTIONS }, () => open(port)));
+      for (const [i, s] of slow.entries())
+        s.write(i % 2 ? `${PAYMENT_HEAD}{"order":"` : 'POST /applepay/payments HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      await waitFor(async () => (await connections()) >= SLOW_CONNECTIONS, 'the server to hold every slow connection');
 
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'ok' });
-      expect(performance.now() - t0).toBeLessThan(HEALTHZ_QUICK_MS);
-    }
-    // Still held: /healthz answered beside them, not because they had gone.
-    expect(slow.every((s) => !s.destroyed)).toBe(true);
-  }, TEST_TIMEOUT_MS);
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ status: 'ok' });
+        expect(performance.now() - t0).toBeLessThan(HEALTHZ_QUICK_MS);
+      }
+      // Still held: /healthz answered beside them, not because they had gone.
+      expect(slow.every((s) => !s.destroyed)).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
 
 describe('the connection cap', () => {
@@ -191,28 +207,32 @@ describe('the connection cap', () => {
     }
   });
 
-  it('drops new connections past it while the open ones keep working, and takes new ones again once one closes', async () => {
-    const { port, connections } = await start({ maxConnections: CAP });
-    const keepAlive = await open(port);
-    expect(await get(keepAlive, '/healthz')).toBe(200);
-    const slow = await Promise.all(Array.from({ length: CAP - 1 }, () => open(port)));
-    for (const s of slow) s.write('POST /applepay/payments HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    await waitFor(async () => (await connections()) === CAP, 'the cap to be reached');
+  it(
+    'drops new connections past it while the open ones keep working, and takes new ones again once one closes',
+    async () => {
+      const { port, connections } = await start({ maxConnections: CAP });
+      const keepAlive = await open(port);
+      expect(await get(keepAlive, '/healthz')).toBe(200);
+      const slow = await Promise.all(Array.from({ length: CAP - 1 }, () => open(port)));
+      for (const s of slow) s.write('POST /applepay/payments HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      await waitFor(async () => (await connections()) === CAP, 'the cap to be reached');
 
-    // One past the cap: closed by the server without a byte of answer.
-    const extra = await open(port);
-    const dropped = untilClosed(extra);
-    extra.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-    expect((await dropped).data).toBe('');
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      // One past the cap: closed by the server without a byte of answer.
+      const extra = await open(port);
+      const dropped = untilClosed(extra);
+      extra.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      expect((await dropped).data).toBe('');
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
 
-    // The connection already open is still served.
-    expect(await get(keepAlive, '/healthz')).toBe(200);
+      // The connection already open is still served.
+      expect(await get(keepAlive, '/healthz')).toBe(200);
 
-    // One slow client leaves: there is room again.
-    slow[0]!.destroy();
-    await waitFor(async () => (await connections()) < CAP, 'the server to see the close');
-    const next = await open(port);
-    expect(await get(next, '/healthz')).toBe(200);
-  }, TEST_TIMEOUT_MS);
+      // One slow client leaves: there is room again.
+      slow[0]!.destroy();
+      await waitFor(async () => (await connections()) < CAP, 'the server to see the close');
+      const next = await open(port);
+      expect(await get(next, '/healthz')).toBe(200);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -19,7 +19,11 @@ const children: ChildProcess[] = [];
 
 /** Runs a package's TypeScript entry as its start script does (tsx resolves from the package's own folder). */
 function run(pkg: 'proxy' | 'sandbox', args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: join(ROOT, pkg), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: join(ROOT, pkg),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';
@@ -69,7 +73,11 @@ let settings: Record<string, string> = {};
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sandbox-cli-'));
-  const sandbox = run('sandbox', ['src/cli.ts', '--dir', dir, '--bank-port', '0', '--apple-port', '0', '--tokens-port', '0'], BASE_ENV);
+  const sandbox = run(
+    'sandbox',
+    ['src/cli.ts', '--dir', dir, '--bank-port', '0', '--apple-port', '0', '--tokens-port', '0'],
+    BASE_ENV,
+  );
   const m = await sandbox.until(/bank (http:\/\/\S+), Apple gateway \S+, tokens (http:\/\/\S+)\/payment-token/);
   bankUrl = m[1]!.replace(/,$/, '');
   checkoutUrl = `${m[2]}/checkout`;
@@ -82,15 +90,29 @@ afterAll(() => {
 
 async function startProxy(extra: Record<string, string>) {
   const port = await freePort();
-  const proxy = run('proxy', ['src/server.ts'], { ...BASE_ENV, ...settings, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...extra });
+  const proxy = run('proxy', ['src/server.ts'], {
+    ...BASE_ENV,
+    ...settings,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...extra,
+  });
   await proxy.until(/"msg":"listening"/);
   return { url: `http://127.0.0.1:${port}`, proxy };
 }
 
 async function checkoutAndPay(proxyUrl: string, amount: number) {
   const body = await (await fetch(checkoutUrl, { method: 'POST', body: JSON.stringify({ amount }) })).text();
-  const res = await fetch(`${proxyUrl}/applepay/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { status: res.status, json: (await res.json()) as any, invoiceId: JSON.parse(Buffer.from(JSON.parse(body).order.split('.')[1], 'base64url').toString()).invoiceId };
+  const res = await fetch(`${proxyUrl}/applepay/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  return {
+    status: res.status,
+    json: (await res.json()) as any,
+    invoiceId: JSON.parse(Buffer.from(JSON.parse(body).order.split('.')[1], 'base64url').toString()).invoiceId,
+  };
 }
 
 describe('docs/sandbox.md: sandbox CLI, the proxy start command, one curl', () => {
@@ -98,7 +120,9 @@ describe('docs/sandbox.md: sandbox CLI, the proxy start command, one curl', () =
     const { url, proxy } = await startProxy({ EPAY_TOKEN_MODE: 'passthrough' });
     const r = await checkoutAndPay(url, 1500);
     expect([r.status, r.json.status]).toEqual([200, 'paid']);
-    const ledger = (await (await fetch(`${bankUrl}/_sandbox/ledger`)).json()) as { transactions: Array<{ invoiceId: string; statusName: string }> };
+    const ledger = (await (await fetch(`${bankUrl}/_sandbox/ledger`)).json()) as {
+      transactions: Array<{ invoiceId: string; statusName: string }>;
+    };
     expect(ledger.transactions.filter((t) => t.invoiceId === r.invoiceId).map((t) => t.statusName)).toEqual(['AUTH']);
     // One structured line per request, and no secret in any of them.
     expect(proxy.output()).toContain('"path":"/applepay/payments","status":200');
@@ -117,10 +141,21 @@ describe('docs/sandbox.md: sandbox CLI, the proxy start command, one curl', () =
 
 describe('the start command', () => {
   it('refuses to start on bad settings, naming every one, and echoes no secret', async () => {
-    const p = run('proxy', ['src/server.ts'], { ...BASE_ENV, EPAY_CLIENT_SECRET: 'top-secret-value', PUBLIC_URL: 'ftp://x' });
+    const p = run('proxy', ['src/server.ts'], {
+      ...BASE_ENV,
+      EPAY_CLIENT_SECRET: 'top-secret-value',
+      PUBLIC_URL: 'ftp://x',
+    });
     expect(await p.exited).toBe(78);
     const out = p.output();
-    for (const name of ['PUBLIC_URL', 'EPAY_CLIENT_ID', 'EPAY_TERMINAL_ID', 'ORDER_SIGNING_SECRET', 'APPLE_MERCHANT_ID', 'APPLE_PAY_DOMAINS']) {
+    for (const name of [
+      'PUBLIC_URL',
+      'EPAY_CLIENT_ID',
+      'EPAY_TERMINAL_ID',
+      'ORDER_SIGNING_SECRET',
+      'APPLE_MERCHANT_ID',
+      'APPLE_PAY_DOMAINS',
+    ]) {
       expect(out).toContain(name);
     }
     expect(out).not.toContain('top-secret-value');

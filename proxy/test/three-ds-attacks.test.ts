@@ -4,11 +4,19 @@
  * line names each outcome for what it is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeProxyApp, createProxyApp } from '../src/app.js';
+import { closeProxyApp } from '../src/app.js';
 import { createEpayClient, type EpayClient } from '../src/epay/client.js';
-import type { LogRecord } from '../src/log.js';
 import { createSealer } from '../src/seal.js';
-import { invoiceOf, passwordPage, postForm, type Stack, start3ds, startStack, SCENARIO_AMOUNT } from './harness.js';
+import {
+  invoiceOf,
+  passwordPage,
+  postForm,
+  SCENARIO_AMOUNT,
+  type Stack,
+  secondApp,
+  start3ds,
+  startStack,
+} from './harness.js';
 
 let s: Stack;
 beforeAll(async () => {
@@ -17,7 +25,8 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 const LINKS = { backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail' };
-const bankCallsFor = (invoiceId: string) => s.bank.calls.filter((c) => c.invoiceId === invoiceId || c.path.endsWith(`/${invoiceId}`));
+const bankCallsFor = (invoiceId: string) =>
+  s.bank.calls.filter((c) => c.invoiceId === invoiceId || c.path.endsWith(`/${invoiceId}`));
 const callsSince = (mark: number) => s.bank.calls.slice(mark);
 
 describe('a junk post to the TermUrl', () => {
@@ -45,7 +54,9 @@ describe('a junk post to the TermUrl', () => {
     const real = await postForm(back.action, back.fields);
     expect([real.status, new URL(real.headers.get('location')!).pathname]).toEqual([303, '/ok']);
     expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
-    expect(s.logs.some((l) => l.path === '/3ds/callback' && l.status === 400 && l.outcome === 'invalid_request')).toBe(true);
+    expect(s.logs.some((l) => l.path === '/3ds/callback' && l.status === 400 && l.outcome === 'invalid_request')).toBe(
+      true,
+    );
   });
 });
 
@@ -80,12 +91,22 @@ describe('a burst of posts', () => {
 describe('the callback’s log line', () => {
   it('names session_expired, invalid_context and invalid_request for what they are, never "declined"', async () => {
     const sealer = createSealer(s.config.orderSigningSecret, '3ds-context');
-    const old = sealer.seal({ id: 'x', invoiceId: '123456789', amount: SCENARIO_AMOUNT.threeDs, currency: 'KZT' }, 1_000, Date.now() - 60_000);
+    const old = sealer.seal(
+      { id: 'x', invoiceId: '123456789', amount: SCENARIO_AMOUNT.threeDs, currency: 'KZT' },
+      1_000,
+      Date.now() - 60_000,
+    );
     await postForm(`${s.url}/3ds/callback?ctx=${old}`, { PaRes: 'p', MD: 'm' });
     await postForm(`${s.url}/3ds/callback?ctx=nonsense`, { PaRes: 'p', MD: 'm' });
-    const fresh = sealer.seal({ id: 'y', invoiceId: '123456789', amount: SCENARIO_AMOUNT.threeDs, currency: 'KZT' }, 60_000);
+    const fresh = sealer.seal(
+      { id: 'y', invoiceId: '123456789', amount: SCENARIO_AMOUNT.threeDs, currency: 'KZT' },
+      60_000,
+    );
     await postForm(`${s.url}/3ds/callback?ctx=${fresh}`, {});
-    const outcomes = s.logs.filter((l) => l.path === '/3ds/callback').slice(-3).map((l) => [l.outcome, l.code]);
+    const outcomes = s.logs
+      .filter((l) => l.path === '/3ds/callback')
+      .slice(-3)
+      .map((l) => [l.outcome, l.code]);
     expect(outcomes).toEqual([
       ['session_expired', 'session_expired'],
       ['invalid_context', 'invalid_context'],
@@ -103,11 +124,13 @@ describe('the callback’s log line', () => {
       confirm: async () => ({ kind: 'unknown', reason: 'UND_ERR_HEADERS_TIMEOUT' }),
       status: async () => ({ kind: 'no_answer', reason: 'status: HTTP 503' }),
     };
-    const logs: LogRecord[] = [];
-    const other = createProxyApp(s.config, { logger: (l) => logs.push(l), appleCa: s.apple.tlsCaPem, epay: silent });
+    const { app: other, logs } = secondApp(s, { epay: silent });
     try {
       const cb = await other.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
-      expect([cb.status, new URL(cb.headers.get('location')!).searchParams.get('code')]).toEqual([303, 'outcome_unknown']);
+      expect([cb.status, new URL(cb.headers.get('location')!).searchParams.get('code')]).toEqual([
+        303,
+        'outcome_unknown',
+      ]);
       expect(logs.at(-1)).toMatchObject({ outcome: 'outcome_unknown', code: 'outcome_unknown' });
     } finally {
       await closeProxyApp(other);

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { BankCall, Charge } from '@epay-applepay/sandbox';
 import { checkAgainstLedger, percentiles, type PaymentResult } from './workload.js';
 
-const result = (invoiceId: string, outcome: string, expected: PaymentResult['expected'] = 'paid', paymentId?: string): PaymentResult => ({
+const result = (
+  invoiceId: string,
+  outcome: string,
+  expected: PaymentResult['expected'] = 'paid',
+  paymentId?: string,
+): PaymentResult => ({
   invoiceId,
   scenario: expected === 'paid' ? '00' : expected === 'declined' ? '05' : '11',
   expected,
@@ -24,7 +29,13 @@ const charge = (invoiceId: string, id = `tx-${invoiceId}`, statusName: Charge['s
   cardMask: '440043******0001',
   createdAt: new Date(0),
 });
-const cryptopay = (invoiceId: string): BankCall => ({ method: 'POST', path: '/payment/cryptopay', invoiceId, at: 0, status: 200 });
+const cryptopay = (invoiceId: string): BankCall => ({
+  method: 'POST',
+  path: '/payment/cryptopay',
+  invoiceId,
+  at: 0,
+  status: 200,
+});
 
 describe('checkAgainstLedger', () => {
   it('passes a consistent run', () => {
@@ -45,21 +56,35 @@ describe('checkAgainstLedger', () => {
     ['a decline answered as paid', [result('1', 'paid', 'declined')], [charge('1')], [], /expected declined/],
     ['an indefinite answer on a healthy bank', [result('1', 'outcome_unknown')], [], [], /expected paid/],
     ['an internal error', [result('1', 'internal_error')], [], [], /expected paid/],
-    ['cryptopay sent twice', [result('1', 'paid')], [charge('1')], [cryptopay('1'), cryptopay('1')], /cryptopay sent 2 times/],
+    [
+      'cryptopay sent twice',
+      [result('1', 'paid')],
+      [charge('1')],
+      [cryptopay('1'), cryptopay('1')],
+      /cryptopay sent 2 times/,
+    ],
   ] as const)('flags %s', (_name, results, ledger, calls, problem) => {
     const problems = checkAgainstLedger(results, ledger, calls, { faults: false });
     expect(problems.join('\n')).toMatch(problem);
   });
 
   it('under faults, allows open or unsent outcomes, but not outcome_unknown without the status call', () => {
-    const ok = checkAgainstLedger([result('1', 'outcome_unknown'), result('2', 'bank_unavailable')], [charge('1')], [], {
-      faults: true,
-      statusTried: () => true,
-    });
+    const ok = checkAgainstLedger(
+      [result('1', 'outcome_unknown'), result('2', 'bank_unavailable')],
+      [charge('1')],
+      [],
+      {
+        faults: true,
+        statusTried: () => true,
+      },
+    );
     expect(ok).toEqual([]);
     const unsent = checkAgainstLedger([result('2', 'bank_unavailable')], [charge('2')], [], { faults: true });
     expect(unsent.join()).toMatch(/holds a charge/);
-    const untried = checkAgainstLedger([result('1', 'outcome_unknown')], [], [], { faults: true, statusTried: () => false });
+    const untried = checkAgainstLedger([result('1', 'outcome_unknown')], [], [], {
+      faults: true,
+      statusTried: () => false,
+    });
     expect(untried.join()).toMatch(/without a status call/);
   });
 });

@@ -75,7 +75,7 @@ function scenarios(count: number, mix: Mix, seed: number): Scenario[] {
   while (out.length < count) out.push('00');
   out.length = count;
   let state = seed >>> 0;
-  const next = () => ((state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 4_294_967_296);
+  const next = () => (state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 4_294_967_296;
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
@@ -105,7 +105,8 @@ export async function planPayments(
   },
 ): Promise<PlannedPayment[]> {
   const first = o.firstInvoice ?? 0;
-  if (first + o.count > 1_000_000) throw new RangeError('invoices need distinct last six digits: at most 1,000,000 per bank');
+  if (first + o.count > 1_000_000)
+    throw new RangeError('invoices need distinct last six digits: at most 1,000,000 per bank');
   const prefix = String(Date.now()).slice(-7);
   const exp = Math.floor(Date.now() / 1000) + 3_600;
   const plan: PlannedPayment[] = [];
@@ -116,9 +117,24 @@ export async function planPayments(
     const amount = Number(`${1000 + (i % 9000)}.${scenario}`);
     const order = await signOrder({ invoiceId, amount, exp }, orderSecret);
     const signedAt = Date.now();
-    const token = apple.mintToken({ amountMinor: Math.round(amount * 100), currencyCode: '398', pan: PAN, signingTime: new Date(signedAt) });
-    const payment = { token, billingContact: { givenName: 'Load', familyName: 'Test' }, shippingContact: { emailAddress: 'load@example.kz' } };
-    plan.push({ invoiceId, scenario, expected: SCENARIO_OUTCOME[scenario], body: JSON.stringify({ order, payment }), signedAt });
+    const token = apple.mintToken({
+      amountMinor: Math.round(amount * 100),
+      currencyCode: '398',
+      pan: PAN,
+      signingTime: new Date(signedAt),
+    });
+    const payment = {
+      token,
+      billingContact: { givenName: 'Load', familyName: 'Test' },
+      shippingContact: { emailAddress: 'load@example.kz' },
+    };
+    plan.push({
+      invoiceId,
+      scenario,
+      expected: SCENARIO_OUTCOME[scenario],
+      body: JSON.stringify({ order, payment }),
+      signedAt,
+    });
     if (o.onProgress && (i + 1) % 1000 === 0) o.onProgress(i + 1);
   }
   return plan;
@@ -169,10 +185,26 @@ export async function drivePayments(
           bodyTimeout: timeoutMs,
         });
         const text = await res.body.text();
-        r = { invoiceId: p.invoiceId, scenario: p.scenario, expected: p.expected, status: res.statusCode, sentAt, ms: 0, ...classify(res.statusCode, text) };
+        r = {
+          invoiceId: p.invoiceId,
+          scenario: p.scenario,
+          expected: p.expected,
+          status: res.statusCode,
+          sentAt,
+          ms: 0,
+          ...classify(res.statusCode, text),
+        };
       } catch (err) {
         const code = (err as { code?: string }).code ?? 'error';
-        r = { invoiceId: p.invoiceId, scenario: p.scenario, expected: p.expected, status: 0, outcome: `no_answer:${code}`, sentAt, ms: 0 };
+        r = {
+          invoiceId: p.invoiceId,
+          scenario: p.scenario,
+          expected: p.expected,
+          status: 0,
+          outcome: `no_answer:${code}`,
+          sentAt,
+          ms: 0,
+        };
       }
       r.ms = performance.now() - started;
       results[i] = r;
@@ -228,7 +260,8 @@ export function checkAgainstLedger(
   for (const [inv, list] of charges) if (list.length > 1) problems.push(`${inv}: charged ${list.length} times`);
   const cryptopays = new Map<string, number>();
   for (const c of calls) {
-    if (c.path === '/payment/cryptopay' && c.invoiceId) cryptopays.set(c.invoiceId, (cryptopays.get(c.invoiceId) ?? 0) + 1);
+    if (c.path === '/payment/cryptopay' && c.invoiceId)
+      cryptopays.set(c.invoiceId, (cryptopays.get(c.invoiceId) ?? 0) + 1);
   }
   for (const [inv, n] of cryptopays) if (n > 1) problems.push(`${inv}: cryptopay sent ${n} times`);
 
@@ -236,14 +269,18 @@ export function checkAgainstLedger(
   for (const r of results) {
     const held = charges.get(r.invoiceId) ?? [];
     if (!allowed[r.expected].includes(r.outcome)) {
-      problems.push(`${r.invoiceId} (scenario ${r.scenario}): answered ${r.outcome} (HTTP ${r.status}), expected ${allowed[r.expected].join('/')}`);
+      problems.push(
+        `${r.invoiceId} (scenario ${r.scenario}): answered ${r.outcome} (HTTP ${r.status}), expected ${allowed[r.expected].join('/')}`,
+      );
       continue;
     }
     if (r.outcome === 'paid') {
       if (held.length !== 1) problems.push(`${r.invoiceId}: answered paid, the ledger holds ${held.length} charges`);
-      else if (r.paymentId && held[0]!.id !== r.paymentId) problems.push(`${r.invoiceId}: answered paid with another id than the ledger's`);
+      else if (r.paymentId && held[0]!.id !== r.paymentId)
+        problems.push(`${r.invoiceId}: answered paid with another id than the ledger's`);
     } else if (r.outcome === 'outcome_unknown') {
-      if (o.statusTried && !o.statusTried(r.invoiceId)) problems.push(`${r.invoiceId}: outcome_unknown without a status call`);
+      if (o.statusTried && !o.statusTried(r.invoiceId))
+        problems.push(`${r.invoiceId}: outcome_unknown without a status call`);
     } else if (held.length !== 0) {
       problems.push(`${r.invoiceId}: answered ${r.outcome}, but the ledger holds a charge`);
     }

@@ -27,7 +27,8 @@ const MAX_TOKEN_REQUEST_BYTES = 4 * 1024;
 function port(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`--${name} must be a port number (0 for a free one)`);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new Error(`--${name} must be a port number (0 for a free one)`);
   return n;
 }
 
@@ -58,7 +59,8 @@ const CHECKOUT_ORDER_TTL_S = 15 * 60;
  */
 function startTokenServer(apple: FakeApple, host: string, listenPort: number, orderSecret: string): Promise<Server> {
   const server = createServer((req, res) => {
-    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const checkout = req.url === '/checkout';
     if (req.method !== 'POST' || (req.url !== '/payment-token' && !checkout)) {
       return send(404, { error: 'POST /payment-token or POST /checkout' });
@@ -70,14 +72,25 @@ function startTokenServer(apple: FakeApple, host: string, listenPort: number, or
       const version = body?.['version'] ?? 'EC_v1';
       if (typeof amount !== 'number' || !(amount > 0)) return send(400, { error: 'amount must be a number above 0' });
       if (!currency) return send(400, { error: `currency must be one of ${[...CURRENCY_NUMERIC.keys()].join(', ')}` });
-      if (pan !== undefined && (typeof pan !== 'string' || !/^\d{13,19}$/.test(pan))) return send(400, { error: 'pan must be 13 to 19 digits' });
+      if (pan !== undefined && (typeof pan !== 'string' || !/^\d{13,19}$/.test(pan)))
+        return send(400, { error: 'pan must be 13 to 19 digits' });
       if (version !== 'EC_v1' && version !== 'RSA_v1') return send(400, { error: 'version must be EC_v1 or RSA_v1' });
-      const token = apple.mintToken({ amountMinor: Math.round(amount * 100), currencyCode: currency, version, ...(pan ? { pan } : {}) });
+      const token = apple.mintToken({
+        amountMinor: Math.round(amount * 100),
+        currencyCode: currency,
+        version,
+        ...(pan ? { pan } : {}),
+      });
       if (!checkout) return send(200, token);
       // A fresh invoice number each time: the bank refuses a reused one.
       const invoiceId = `${Date.now()}`.slice(-12);
       const order = await sign(
-        { invoiceId, amount, currency: String(body?.['currency'] ?? 'KZT'), exp: Math.floor(Date.now() / 1000) + CHECKOUT_ORDER_TTL_S },
+        {
+          invoiceId,
+          amount,
+          currency: String(body?.['currency'] ?? 'KZT'),
+          exp: Math.floor(Date.now() / 1000) + CHECKOUT_ORDER_TTL_S,
+        },
         orderSecret,
         'HS256',
       );
@@ -109,9 +122,17 @@ async function main(): Promise<void> {
   const apple = await createFakeApple();
   const files = await apple.writeFiles(join(dir, 'apple'));
   const bank = await startFakeEpay({ host, port: port('bank-port', values['bank-port'], DEFAULT_BANK_PORT) });
-  const gateway = await apple.startGateway({ host, port: port('apple-port', values['apple-port'], DEFAULT_APPLE_PORT) });
+  const gateway = await apple.startGateway({
+    host,
+    port: port('apple-port', values['apple-port'], DEFAULT_APPLE_PORT),
+  });
   const orderSecret = randomBytes(32).toString('hex');
-  const tokens = await startTokenServer(apple, host, port('tokens-port', values['tokens-port'], DEFAULT_TOKENS_PORT), orderSecret);
+  const tokens = await startTokenServer(
+    apple,
+    host,
+    port('tokens-port', values['tokens-port'], DEFAULT_TOKENS_PORT),
+    orderSecret,
+  );
   const tokensUrl = `http://${host}:${(tokens.address() as AddressInfo).port}/payment-token`;
 
   const settings = [
@@ -153,7 +174,9 @@ async function main(): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    void Promise.allSettled([bank.close(), gateway.close(), new Promise((r) => tokens.close(r))]).then(() => process.exit(0));
+    void Promise.allSettled([bank.close(), gateway.close(), new Promise((r) => tokens.close(r))]).then(() =>
+      process.exit(0),
+    );
     tokens.closeAllConnections();
   };
   process.on('SIGINT', stop);
@@ -162,6 +185,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const busy = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-  process.stderr.write(`sandbox: ${busy ? 'a port is taken; pass --bank-port 0 --apple-port 0 --tokens-port 0 for free ones' : err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `sandbox: ${busy ? 'a port is taken; pass --bank-port 0 --apple-port 0 --tokens-port 0 for free ones' : err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -91,7 +91,8 @@ async function serve() {
     // no-store: every run is a first visit, the script fetched and compiled afresh.
     const headers = { 'cache-control': 'no-store' };
     if (req.url === '/') res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-    else if (req.url === '/epay-applepay-button.iife.js') res.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(script);
+    else if (req.url === '/epay-applepay-button.iife.js')
+      res.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(script);
     else res.writeHead(404, headers).end();
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -100,7 +101,8 @@ async function serve() {
 
 /** Loads the page RUNS times in fresh pages; returns the script-load-to-paint times in ms. */
 async function timeToPaint() {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run node scripts/setup.mjs --browsers`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: run node scripts/setup.mjs --browsers`);
   const { chromium } = await import('playwright-core');
   const server = await serve();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS], headless: true });
@@ -117,7 +119,8 @@ async function timeToPaint() {
         PAINT_TIMEOUT_MS,
       );
       await context.close();
-      if (!r.available || r.width <= 0 || r.height <= 0) throw new Error(`the button did not show: ${JSON.stringify(r)}`);
+      if (!r.available || r.width <= 0 || r.height <= 0)
+        throw new Error(`the button did not show: ${JSON.stringify(r)}`);
       // The first load warms the browser process itself; it is not a page view of the shop.
       if (i === 0) continue;
       fromStart.push(r.painted - r.scriptStart);
@@ -166,7 +169,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log('\nThe element on a shop page');
   for (const r of rows) {
     const verdict = r.pass === undefined ? '' : r.pass ? '  ok' : '  OVER';
-    console.log(`  ${r.figure}: ${r.value.toFixed(2)} ${r.unit}${r.target ? `  (target ${r.target})` : ''}${verdict}  [${r.note}]`);
+    console.log(
+      `  ${r.figure}: ${r.value.toFixed(2)} ${r.unit}${r.target ? `  (target ${r.target})` : ''}${verdict}  [${r.note}]`,
+    );
   }
   const out = jsonOut();
   if (out) writeFileSync(out, JSON.stringify({ title: 'The element on a shop page', rows }, null, 2));

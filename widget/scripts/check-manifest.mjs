@@ -54,13 +54,16 @@ function differences(committed, fresh) {
     });
     out.push(`${path}: ${changed.join(', ') || 'exports'}`);
   }
-  if (JSON.stringify({ ...committed, modules: [] }) !== JSON.stringify({ ...fresh, modules: [] })) out.push('(top level: schemaVersion, …)');
+  if (JSON.stringify({ ...committed, modules: [] }) !== JSON.stringify({ ...fresh, modules: [] }))
+    out.push('(top level: schemaVersion, …)');
   return out;
 }
 
 /** Whether a type is an object whose own fields belong to the event's documented shape. */
 function isRecord(checker, type) {
-  return (type.flags & ts.TypeFlags.Object) !== 0 && type.getCallSignatures().length === 0 && !checker.isArrayType(type);
+  return (
+    (type.flags & ts.TypeFlags.Object) !== 0 && type.getCallSignatures().length === 0 && !checker.isArrayType(type)
+  );
 }
 
 /**
@@ -81,7 +84,7 @@ function detailFieldsFromEvents() {
       const optional = (prop.flags & ts.SymbolFlags.Optional) !== 0;
       const propType = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(prop, map));
       const path = prefix + prop.name;
-      return [path + (optional ? '?' : ''), ...(isRecord(checker, propType) ? walk(propType, path + '.') : [])];
+      return [path + (optional ? '?' : ''), ...(isRecord(checker, propType) ? walk(propType, `${path}.`) : [])];
     });
   const events = new Map();
   for (const event of checker.getPropertiesOfType(checker.getTypeAtLocation(map))) {
@@ -95,13 +98,16 @@ function fieldsOfFiresType(text) {
   const source = ts.createSourceFile('fires.ts', `type Fires = ${text};`, ts.ScriptTarget.Latest, true);
   const alias = source.statements[0];
   const type = alias && ts.isTypeAliasDeclaration(alias) ? alias.type : undefined;
-  const detail = type && ts.isTypeReferenceNode(type) && type.typeName.getText(source) === 'CustomEvent' ? type.typeArguments?.[0] : undefined;
+  const detail =
+    type && ts.isTypeReferenceNode(type) && type.typeName.getText(source) === 'CustomEvent'
+      ? type.typeArguments?.[0]
+      : undefined;
   if (!detail || !ts.isTypeLiteralNode(detail)) return undefined;
   const walk = (literal, prefix) =>
     literal.members.flatMap((member) => {
       if (!ts.isPropertySignature(member)) return [`${prefix}[${member.getText(source)}]`];
       const path = prefix + member.name.getText(source);
-      const inner = member.type && ts.isTypeLiteralNode(member.type) ? walk(member.type, path + '.') : [];
+      const inner = member.type && ts.isTypeLiteralNode(member.type) ? walk(member.type, `${path}.`) : [];
       return [path + (member.questionToken ? '?' : ''), ...inner];
     });
   return walk(detail, '').sort();

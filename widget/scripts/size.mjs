@@ -24,6 +24,10 @@ const classic = gzipBytes('dist/epay-applepay-button.iife.js');
 const es = gzipBytes('dist/epay-applepay-button.js');
 
 console.log(`classic build  dist/epay-applepay-button.iife.js  ${kB(classic)} gzip (${classic} bytes, Lit included)`);
-console.log(`ES build       dist/epay-applepay-button.js       ${kB(es)} gzip (${es} bytes, @lit/reactive-element external)`);
-console.log(`budget         ${kB(BUDGET_BYTES)} gzip for the classic build: ${classic <= BUDGET_BYTES ? 'within' : 'OVER'} (${BUDGET_BYTES - classic} bytes to spare)`);
+console.log(
+  `ES build       dist/epay-applepay-button.js       ${kB(es)} gzip (${es} bytes, @lit/reactive-element external)`,
+);
+console.log(
+  `budget         ${kB(BUDGET_BYTES)} gzip for the classic build: ${classic <= BUDGET_BYTES ? 'within' : 'OVER'} (${BUDGET_BYTES - classic} bytes to spare)`,
+);
 if (classic > BUDGET_BYTES) process.exit(1);

@@ -46,7 +46,10 @@ export function keyActions(press) {
     if (value === undefined) throw new Error(`WebKit launcher: unknown key "${name}"`);
     return value;
   });
-  return [...values.map((value) => ({ type: /** @type {const} */ ('keyDown'), value })), ...values.reverse().map((value) => ({ type: /** @type {const} */ ('keyUp'), value }))];
+  return [
+    ...values.map((value) => ({ type: /** @type {const} */ ('keyDown'), value })),
+    ...values.reverse().map((value) => ({ type: /** @type {const} */ ('keyUp'), value })),
+  ];
 }
 
 /**
@@ -70,7 +73,9 @@ export class WebKitLauncher {
     this.#browser ??= (async () => {
       const driver = await startWebKitDriver();
       try {
-        const { sessionId, capabilities } = await driver.command('POST', '/session', { capabilities: { alwaysMatch: miniBrowserCapabilities() } });
+        const { sessionId, capabilities } = await driver.command('POST', '/session', {
+          capabilities: { alwaysMatch: miniBrowserCapabilities() },
+        });
         this.name = `WebKitGTK ${capabilities?.browserVersion ?? ''}`.trim();
         return { driver, session: sessionId };
       } catch (e) {
@@ -132,7 +137,9 @@ export class WebKitLauncher {
   }
 
   async startDebugSession() {
-    throw new Error('WebKitGTK runs under a virtual display here: debug in Chromium (web-test-runner --manual) or in Safari.');
+    throw new Error(
+      'WebKitGTK runs under a virtual display here: debug in Chromium (web-test-runner --manual) or in Safari.',
+    );
   }
 
   /** Ends the WebDriver session (MiniBrowser closes), then the driver and the virtual display. */
@@ -201,7 +208,8 @@ export class WebKitLauncher {
    * @param {string[]} keys
    */
   sendKeys(_id, keys) {
-    const actions = keys.length === 1 ? keyActions(/** @type {string} */ (keys[0])) : keys.flatMap((k) => keyActions(k));
+    const actions =
+      keys.length === 1 ? keyActions(/** @type {string} */ (keys[0])) : keys.flatMap((k) => keyActions(k));
     return this.#command('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] });
   }
 

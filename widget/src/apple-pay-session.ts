@@ -55,7 +55,12 @@ export class PaymentSheet {
   /** True once the sheet closed: cancelled, expired, aborted or payment completed. */
   ended = false;
 
-  constructor(Session: ApplePaySessionConstructor, version: number, request: ApplePayPaymentRequest, handlers: PaymentSheetHandlers) {
+  constructor(
+    Session: ApplePaySessionConstructor,
+    version: number,
+    request: ApplePayPaymentRequest,
+    handlers: PaymentSheetHandlers,
+  ) {
     const session = (this.session = new Session(version, request));
     this.status = [Session.STATUS_SUCCESS ?? 0, Session.STATUS_FAILURE ?? 1];
     session.onvalidatemerchant = (e) => this.once('v') && handlers.validateMerchant(e.validationURL);

@@ -131,7 +131,7 @@ button.white-outline{border:1px solid}
    */
   declare proxyTimeout: number;
   /** The availability found on connect; null while Apple Pay is not offered. */
-  private declare ready: { version: number; Session: ApplePaySessionConstructor; native: boolean } | null;
+  declare private ready: { version: number; Session: ApplePaySessionConstructor; native: boolean } | null;
   private attempt: Attempt | null = null;
   private button?: HTMLButtonElement;
 
@@ -159,7 +159,7 @@ button.white-outline{border:1px solid}
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!('ApplePaySession' in window) && document.readyState != 'complete') {
+    if (!('ApplePaySession' in window) && document.readyState !== 'complete') {
       addEventListener('load', () => this.isConnected && this.checkAvailability(), { once: true });
     } else {
       this.checkAvailability();
@@ -200,7 +200,9 @@ button.white-outline{border:1px solid}
     this.ready = found.available ? { ...found, native: supportsNativeButton() } : null;
     this.toggleAttribute('available', found.available);
     // After the first render, so a listener added right after the element was created still hears it.
-    void this.updateComplete.then(() => emit(this, 'epay-ready', found.available ? { available: true } : { available: false, reason: found.reason }));
+    void this.updateComplete.then(() =>
+      emit(this, 'epay-ready', found.available ? { available: true } : { available: false, reason: found.reason }),
+    );
   }
 
   /** Everything up to `begin()` runs synchronously: Safari refuses a sheet opened after an await. */
@@ -212,14 +214,19 @@ button.white-outline{border:1px solid}
     const proxy = (this.proxy || '').trim();
     const decoded = decodeOrderToken(order);
     if (!decoded.ok) return void emit(this, 'epay-error', { code: 'invalid_order', message: decoded.message });
-    if (!proxy) return void emit(this, 'epay-error', { code: 'proxy_error', message: 'The proxy attribute is missing' });
+    if (!proxy)
+      return void emit(this, 'epay-error', { code: 'proxy_error', message: 'The proxy attribute is missing' });
     const timeoutMs = Math.min(this.proxyTimeout > 0 ? this.proxyTimeout : PROXY_TIMEOUT_MS, PROXY_TIMEOUT_MS);
-    const attempt: Attempt = (this.attempt = { settled: false, paying: false, validation: new AbortController() } as Attempt);
+    const attempt: Attempt = (this.attempt = {
+      settled: false,
+      paying: false,
+      validation: new AbortController(),
+    } as Attempt);
     const end = <K extends EpayEventName>(name: K, detail: EpayEventDetailMap[K]) => {
       if (attempt.settled) return false;
       attempt.settled = true;
       this.attempt = null;
-      return emit(this, name, detail, name == 'epay-3ds');
+      return emit(this, name, detail, name === 'epay-3ds');
     };
     try {
       const sheet = (attempt.sheet = new PaymentSheet(
@@ -235,7 +242,11 @@ button.white-outline{border:1px solid}
         }),
         {
           validateMerchant: async (validationURL) => {
-            const r = await requestMerchantSession(proxy, { validationURL, order }, { timeoutMs, signal: attempt.validation.signal });
+            const r = await requestMerchantSession(
+              proxy,
+              { validationURL, order },
+              { timeoutMs, signal: attempt.validation.signal },
+            );
             if (attempt.settled) return;
             if (!r.ok || !sheet.completeMerchantValidation(r.merchantSession)) {
               sheet.abort();
@@ -249,12 +260,20 @@ button.white-outline{border:1px solid}
           },
           paymentAuthorized: async ({ token, billingContact, shippingContact }) => {
             attempt.paying = true;
-            const r = await authorizePayment(proxy, { order, payment: { token, billingContact, shippingContact } }, { timeoutMs });
+            const r = await authorizePayment(
+              proxy,
+              { order, payment: { token, billingContact, shippingContact } },
+              { timeoutMs },
+            );
             // Should Safari refuse the completion, the sheet is still closed, by an abort.
-            sheet.completePayment(r.ok && r.status != 'declined') || sheet.abort();
-            if (!r.ok) end('epay-error', { code: r.code, message: r.code == 'timeout' ? r.message + "; the payment's outcome is unknown" : r.message });
-            else if (r.status == 'paid') end('epay-success', { payment: r.payment });
-            else if (r.status == 'declined') end('epay-declined', r.declined);
+            sheet.completePayment(r.ok && r.status !== 'declined') || sheet.abort();
+            if (!r.ok)
+              end('epay-error', {
+                code: r.code,
+                message: r.code === 'timeout' ? `${r.message}; the payment's outcome is unknown` : r.message,
+              });
+            else if (r.status === 'paid') end('epay-success', { payment: r.payment });
+            else if (r.status === 'declined') end('epay-declined', r.declined);
             else if (end('epay-3ds', r.form)) {
               // The outcome (epay-3ds) is already told; a page without <body> cannot be navigated by us.
               try {
@@ -295,7 +314,7 @@ function supportsNativeButton(): boolean {
  * buttonText('plain'); // "Apple Pay"
  */
 export function buttonText(type: string): string {
-  return (type && type != 'plain' ? type[0]!.toUpperCase() + type.slice(1).replace('-', ' ') + ' with ' : '') + 'Apple Pay';
+  return `${type && type !== 'plain' ? `${type[0]!.toUpperCase() + type.slice(1).replace('-', ' ')} with ` : ''}Apple Pay`;
 }
 
 declare global {

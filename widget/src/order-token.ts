@@ -33,9 +33,20 @@ export function decodeOrderToken(token: string | null | undefined, nowMs: number
     const part = token.trim().split('.');
     // atob takes unpadded base64 but not the URL alphabet. Non-ASCII text would come out as
     // Latin-1, but none of the claims read here can hold any.
-    const { invoiceId, amount, exp, currency = 'KZT' } = JSON.parse(atob(part[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+    const {
+      invoiceId,
+      amount,
+      exp,
+      currency = 'KZT',
+    } = JSON.parse(atob(part[1]!.replace(/-/g, '+').replace(/_/g, '/')));
     // toFixed throws unless amount is a number: the catch makes that "malformed" too.
-    if (part.length == 3 && amount > 0 && +amount.toFixed(2) === amount && /^[A-Z]{3}$/.test(currency) && typeof exp == 'number') {
+    if (
+      part.length === 3 &&
+      amount > 0 &&
+      +amount.toFixed(2) === amount &&
+      /^[A-Z]{3}$/.test(currency) &&
+      typeof exp === 'number'
+    ) {
       return exp * 1000 > nowMs
         ? { ok: true, order: { invoiceId, amount, currency, exp } }
         : { ok: false, reason: 'expired', message: 'Order expired' };

@@ -53,7 +53,11 @@ export function buildPaymentRequest(order: OrderClaims, options: PaymentRequestO
     currencyCode: order.currency,
     supportedNetworks: list(options.networks, DEFAULT_NETWORKS),
     merchantCapabilities: capabilities(options.capabilities),
-    total: { label: options.label?.trim() || options.fallbackLabel || '', amount: formatAmount(order.amount), type: 'final' },
+    total: {
+      label: options.label?.trim() || options.fallbackLabel || '',
+      amount: formatAmount(order.amount),
+      type: 'final',
+    },
     requiredBillingContactFields: contactFields,
   };
   if (shipping.length > 0) request.requiredShippingContactFields = shipping;
@@ -81,6 +85,13 @@ export function formatAmount(amount: number): string {
 
 /** A comma-separated attribute as a list without blanks or repeats; an empty attribute means the default. */
 function list(value: string | null | undefined, fallback: string[]): string[] {
-  const items = [...new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  const items = [
+    ...new Set(
+      (value ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   return items.length > 0 ? items : [...fallback];
 }

@@ -34,6 +34,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the proxy's JSON is checked field by field where it is read
 type Json = Record<string, any>;
 
 /**
@@ -55,7 +56,9 @@ export async function requestMerchantSession(
   if (status < 300) return json ? { ok: true, merchantSession: json } : failure(status, json, 'proxy_error');
   // A refused merchant validation is `session_refused` (docs/element.md); the proxy's reason travels as `proxyCode`.
   const refused = failure(status, json, 'session_refused');
-  return refused.code == 'session_refused' ? refused : { ...refused, code: 'session_refused', proxyCode: refused.code };
+  return refused.code === 'session_refused'
+    ? refused
+    : { ...refused, code: 'session_refused', proxyCode: refused.code };
 }
 
 /**
@@ -74,12 +77,19 @@ export async function authorizePayment(
   if (!Array.isArray(answer)) return answer;
   const [status, json] = answer;
   const { status: kind, payment, form, error } = json ?? {};
-  return status == 200 && kind == 'paid' && payment
+  return status === 200 && kind === 'paid' && payment
     ? { ok: true, status: kind, payment }
-    : status == 200 && kind == '3ds' && isFormAction(form?.action) && ['PaReq', 'MD', 'TermUrl'].every((k) => typeof form.fields?.[k] == 'string')
+    : status === 200 &&
+        kind === '3ds' &&
+        isFormAction(form?.action) &&
+        ['PaReq', 'MD', 'TermUrl'].every((k) => typeof form.fields?.[k] === 'string')
       ? { ok: true, status: kind, form }
-      : status == 402 && kind == 'declined'
-        ? { ok: true, status: kind, declined: { code: error?.code ?? kind, bankCode: error?.bankCode ?? null, message: error?.message ?? kind } }
+      : status === 402 && kind === 'declined'
+        ? {
+            ok: true,
+            status: kind,
+            declined: { code: error?.code ?? kind, bankCode: error?.bankCode ?? null, message: error?.message ?? kind },
+          }
         : failure(status, json, 'proxy_error');
 }
 
@@ -122,7 +132,7 @@ async function post(
         signal: controller.signal,
       });
       const text = await res.text();
-      let json;
+      let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
@@ -144,7 +154,7 @@ async function post(
 /** The proxy's own `{status:"error", error:{code,message}}` when it sent one, else the element's `fallback` code. */
 function failure(status: number, json: Json | undefined, fallback: string): ProxyFailure {
   const { code, message } = json?.['error'] ?? {};
-  return typeof code == 'string'
+  return typeof code === 'string'
     ? { ok: false, code, message: String(message ?? code) }
     : { ok: false, code: fallback, message: `HTTP ${status} from the proxy` };
 }

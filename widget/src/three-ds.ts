@@ -11,7 +11,7 @@ import type { Epay3dsDetail } from './events.js';
 export function isFormAction(action: unknown): action is string {
   try {
     const u = new URL(action as string);
-    return u.protocol == 'https:' || (u.protocol == 'http:' && /^(localhost|127\.0\.0\.1|\[::1\])$/.test(u.hostname));
+    return u.protocol === 'https:' || (u.protocol === 'http:' && /^(localhost|127\.0\.0\.1|\[::1\])$/.test(u.hostname));
   } catch {
     return false;
   }

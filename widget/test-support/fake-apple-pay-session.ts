@@ -23,7 +23,12 @@ export const MERCHANT_SESSION_STUB = { merchantSessionIdentifier: 'SSH01' };
 /** What the customer authorizes with Touch ID: a token shaped like Apple's, with fake contents. */
 export const FAKE_PAYMENT = {
   token: {
-    paymentData: { version: 'EC_v1', data: 'ZmFrZQ==', signature: 'c2ln', header: { ephemeralPublicKey: 'a2V5', publicKeyHash: 'aGFzaA==', transactionId: '01' } },
+    paymentData: {
+      version: 'EC_v1',
+      data: 'ZmFrZQ==',
+      signature: 'c2ln',
+      header: { ephemeralPublicKey: 'a2V5', publicKeyHash: 'aGFzaA==', transactionId: '01' },
+    },
     paymentMethod: { displayName: 'Visa 0492', network: 'Visa', type: 'debit' },
     transactionIdentifier: '01',
   },
@@ -103,7 +108,13 @@ export function inUserGesture(): boolean {
 export interface FakeApplePay {
   sessions: FakeSession[];
   readonly last: FakeSession | undefined;
-  options: FakeApplePayOptions & Required<Pick<FakeApplePayOptions, 'stepTimeoutMs' | 'maxVersion' | 'canMakePayments' | 'refuseMerchantSession' | 'validationURL'>>;
+  options: FakeApplePayOptions &
+    Required<
+      Pick<
+        FakeApplePayOptions,
+        'stepTimeoutMs' | 'maxVersion' | 'canMakePayments' | 'refuseMerchantSession' | 'validationURL'
+      >
+    >;
   uninstall(): void;
 }
 
@@ -153,7 +164,8 @@ export class FakeSession {
   ) {
     const installation = (this.installation = fake());
     if (!inUserGesture()) throw invalidAccess('Must create a new ApplePaySession from a user gesture handler.');
-    if (installation.sessions.some((s) => s.step !== 'ended')) throw invalidAccess('Page already has an active payment session.');
+    if (installation.sessions.some((s) => s.step !== 'ended'))
+      throw invalidAccess('Page already has an active payment session.');
     if (!FakeSession.supportsVersion(version)) throw invalidAccess(`"${version}" is not a supported version.`);
     validateRequest(request);
     installation.sessions.push(this);
@@ -179,7 +191,8 @@ export class FakeSession {
       Promise.resolve()
         .then(source)
         .then(deliver, (error: unknown) => {
-          if (this.step === 'validating') this.fail(`Apple could not be reached (${error instanceof Error ? error.message : String(error)})`);
+          if (this.step === 'validating')
+            this.fail(`Apple could not be reached (${error instanceof Error ? error.message : String(error)})`);
         });
     });
   }
@@ -192,7 +205,10 @@ export class FakeSession {
     if (refuseMerchantSession) throw invalidAccess('The merchant session is not valid.');
     this.merchantSession = merchantSession;
     const problem = verifyMerchantSession?.(merchantSession);
-    if (problem) return this.fail(`Apple refused the merchant session: ${problem}`);
+    if (problem) {
+      this.fail(`Apple refused the merchant session: ${problem}`);
+      return;
+    }
     this.stopTimer();
     this.step = 'waiting';
     this.view?.merchantValidated?.(merchantSession);
@@ -269,7 +285,8 @@ function validateRequest(r: Record<string, any>): void {
   if (!/^[A-Z]{2}$/.test(r['countryCode'])) fail('countryCode');
   if (!/^[A-Z]{3}$/.test(r['currencyCode'])) fail('currencyCode');
   if (!Array.isArray(r['supportedNetworks']) || r['supportedNetworks'].length === 0) fail('supportedNetworks');
-  if (!Array.isArray(r['merchantCapabilities']) || !r['merchantCapabilities'].includes('supports3DS')) fail('merchantCapabilities');
+  if (!Array.isArray(r['merchantCapabilities']) || !r['merchantCapabilities'].includes('supports3DS'))
+    fail('merchantCapabilities');
   if (typeof r['total']?.label !== 'string' || !/^\d+(\.\d{1,2})?$/.test(r['total']?.amount)) fail('total');
 }
 
@@ -304,7 +321,12 @@ export function installFakeApplePay(options: FakeApplePayOptions = {}): FakeAppl
       ...options,
     },
     uninstall() {
-      for (const s of this.sessions) if (s.step !== 'ended') (s as unknown as { end(by: FakeSessionEnd, reason: string): void }).end('uninstalled', 'the fake was uninstalled');
+      for (const s of this.sessions)
+        if (s.step !== 'ended')
+          (s as unknown as { end(by: FakeSessionEnd, reason: string): void }).end(
+            'uninstalled',
+            'the fake was uninstalled',
+          );
       removeEventListener('click', onClickCapture, true);
       removeEventListener('click', onClickBubble);
       delete (window as { ApplePaySession?: unknown }).ApplePaySession;

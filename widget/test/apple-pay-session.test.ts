@@ -2,10 +2,19 @@
 import { PaymentSheet, type ApplePaySessionConstructor, type PaymentSheetHandlers } from '../src/apple-pay-session.js';
 import { buildPaymentRequest } from '../src/payment-request.js';
 import { deepEqual, equal, ok, throws } from './helpers/assert.js';
-import { FakeSession, MERCHANT_SESSION_STUB, type FakeApplePay, installFakeApplePay, inUserGesture } from '../test-support/fake-apple-pay-session.js';
+import {
+  FakeSession,
+  MERCHANT_SESSION_STUB,
+  type FakeApplePay,
+  installFakeApplePay,
+  inUserGesture,
+} from '../test-support/fake-apple-pay-session.js';
 import { realClick } from './helpers/page.js';
 
-const REQUEST = buildPaymentRequest({ invoiceId: '000123456', amount: 10, currency: 'KZT', exp: 2e9 }, { label: 'Shop' });
+const REQUEST = buildPaymentRequest(
+  { invoiceId: '000123456', amount: 10, currency: 'KZT', exp: 2e9 },
+  { label: 'Shop' },
+);
 
 /** A plain button in the page; `run` executes inside its (real) click handler. */
 async function insideRealClick<T>(run: () => T): Promise<T> {
@@ -86,8 +95,19 @@ describe('fake ApplePaySession (what Safari enforces)', () => {
 
   it('checks the request like Safari', async () => {
     await insideRealClick(() => {
-      throws(() => new FakeSession(14, { ...REQUEST, total: { label: 'x', amount: '10', type: 'final' }, merchantCapabilities: [] }), 'TypeError');
-      throws(() => new FakeSession(14, { ...REQUEST, total: { label: 'x', amount: '1,5', type: 'final' } }), 'TypeError');
+      throws(
+        () =>
+          new FakeSession(14, {
+            ...REQUEST,
+            total: { label: 'x', amount: '10', type: 'final' },
+            merchantCapabilities: [],
+          }),
+        'TypeError',
+      );
+      throws(
+        () => new FakeSession(14, { ...REQUEST, total: { label: 'x', amount: '1,5', type: 'final' } }),
+        'TypeError',
+      );
       throws(() => new FakeSession(15, REQUEST), 'InvalidAccessError');
     });
   });
@@ -117,7 +137,8 @@ describe('fake ApplePaySession (what Safari enforces)', () => {
         heard.push(`opened ${s.request['total'].amount}`);
         return {
           validating: (url) => heard.push(`validating ${url}`),
-          merchantValidated: (m) => heard.push(`validated ${(m as { merchantSessionIdentifier: string }).merchantSessionIdentifier}`),
+          merchantValidated: (m) =>
+            heard.push(`validated ${(m as { merchantSessionIdentifier: string }).merchantSessionIdentifier}`),
           authorized: () => heard.push('authorized'),
           ended: (reason) => heard.push(`ended ${s.endedBy}: ${reason}`),
         };
@@ -182,7 +203,10 @@ describe('PaymentSheet', () => {
 
   async function open(handlers: Partial<PaymentSheetHandlers> = {}) {
     const sheet = await insideRealClick(() => {
-      const s = new PaymentSheet(FakeSession as unknown as ApplePaySessionConstructor, 14, REQUEST, { ...noop, ...handlers });
+      const s = new PaymentSheet(FakeSession as unknown as ApplePaySessionConstructor, 14, REQUEST, {
+        ...noop,
+        ...handlers,
+      });
       s.begin();
       return s;
     });
@@ -192,7 +216,10 @@ describe('PaymentSheet', () => {
   it('calls each complete* at most once and never after the sheet ended', async () => {
     let validationURL = '';
     let payment: unknown;
-    const { sheet, session } = await open({ validateMerchant: (url) => (validationURL = url), paymentAuthorized: (p) => (payment = p) });
+    const { sheet, session } = await open({
+      validateMerchant: (url) => (validationURL = url),
+      paymentAuthorized: (p) => (payment = p),
+    });
     await tick(10);
     ok(validationURL.startsWith('https://apple-pay-gateway'));
     ok(sheet.completeMerchantValidation(MERCHANT_SESSION_STUB));

@@ -45,7 +45,10 @@ async function attempt(attributes: Record<string, string>, replies: { session?: 
   await new Promise((r) => setTimeout(r, 20));
   log.stop();
   deepEqual(log.outcomes(), ['epay-error'], 'exactly one outcome');
-  ok(applePay.sessions.every((s) => s.step === 'ended'), 'no sheet left open');
+  ok(
+    applePay.sessions.every((s) => s.step === 'ended'),
+    'no sheet left open',
+  );
   deepEqual(pageErrors.errors.map(String), [], 'nothing thrown into the page');
   ok(typeof event.detail.message === 'string' && event.detail.message.length > 0, 'a message');
   return { code: event.detail.code as string, message: event.detail.message as string, session, proxy };
@@ -93,7 +96,10 @@ describe('bad input', () => {
   });
 
   it('proxy answers an HTML 500 to the payment: proxy_error, sheet failed', async () => {
-    const r = await attempt({ proxy: PROXY, order: makeOrder() }, { payments: text(500, '<!doctype html><h1>Internal Server Error</h1>') });
+    const r = await attempt(
+      { proxy: PROXY, order: makeOrder() },
+      { payments: text(500, '<!doctype html><h1>Internal Server Error</h1>') },
+    );
     equal(r.code, 'proxy_error');
     equal(r.session!.paymentStatus, 1);
   });

@@ -20,7 +20,10 @@ function nativeButton(supported: boolean) {
   Object.defineProperty(CSS, 'supports', {
     configurable: true,
     writable: true,
-    value: (...args: string[]) => (args[0] === NATIVE_QUERY[0] && args[1] === NATIVE_QUERY[1] ? supported : (realSupports as Function).apply(CSS, args)),
+    value: (...args: string[]) =>
+      args[0] === NATIVE_QUERY[0] && args[1] === NATIVE_QUERY[1]
+        ? supported
+        : (realSupports as (...a: string[]) => boolean).apply(CSS, args),
   });
 }
 
@@ -38,7 +41,7 @@ async function show(attributes: Record<string, string> = {}) {
   return buttonOf(el);
 }
 
-describe('the fallback button (engines without Apple\'s native button)', () => {
+describe("the fallback button (engines without Apple's native button)", () => {
   beforeEach(() => nativeButton(false));
 
   it('is a real, visible, labelled <button> exposed as part="button"', async () => {
@@ -141,13 +144,19 @@ describe("this engine's own answer (no stub)", () => {
 function recordApplePayProperties() {
   const real = CSSStyleDeclaration.prototype.setProperty;
   const calls: { style: CSSStyleDeclaration; name: string; value: string }[] = [];
-  CSSStyleDeclaration.prototype.setProperty = function (this: CSSStyleDeclaration, name: string, value: string | null, priority?: string) {
+  CSSStyleDeclaration.prototype.setProperty = function (
+    this: CSSStyleDeclaration,
+    name: string,
+    value: string | null,
+    priority?: string,
+  ) {
     if (name.startsWith('-apple-pay-button-')) calls.push({ style: this, name, value: String(value) });
     return real.call(this, name, value, priority);
   };
   return {
     /** The last value set for `name` on that element's inline style. */
-    last: (target: HTMLElement, name: string) => calls.filter((c) => c.style === target.style && c.name === name).at(-1)?.value,
+    last: (target: HTMLElement, name: string) =>
+      calls.filter((c) => c.style === target.style && c.name === name).at(-1)?.value,
     restore: () => (CSSStyleDeclaration.prototype.setProperty = real),
   };
 }
@@ -183,7 +192,16 @@ describe("Apple's native button (Safari)", () => {
     document.body.append(plain);
     try {
       const [ours, engine] = [getComputedStyle(button), getComputedStyle(plain)];
-      for (const property of ['background-color', 'color', 'border-top-width', 'border-top-style', 'font-weight', 'font-size', 'padding-left', 'display']) {
+      for (const property of [
+        'background-color',
+        'color',
+        'border-top-width',
+        'border-top-style',
+        'font-weight',
+        'font-size',
+        'padding-left',
+        'display',
+      ]) {
         equal(ours.getPropertyValue(property), engine.getPropertyValue(property), `${property} as on any <button>`);
       }
     } finally {

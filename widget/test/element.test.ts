@@ -6,13 +6,41 @@ import '../src/index.js';
 import type { EpayApplePayButton } from '../src/epay-applepay-button.js';
 import { buildPaymentRequest } from '../src/payment-request.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { type FakeApplePay, FAKE_PAYMENT, VALIDATION_URL, installFakeApplePay } from '../test-support/fake-apple-pay-session.js';
-import { type FakeProxy, MERCHANT_SESSION, PAID, delay, installFakeProxy, json, proxyError, text } from './helpers/fake-proxy.js';
-import { type EventLog, buttonOf, catchPageErrors, makeOrder, mount, nextEvent, realClick, realKey, recordEvents, waitFor } from './helpers/page.js';
+import {
+  type FakeApplePay,
+  FAKE_PAYMENT,
+  VALIDATION_URL,
+  installFakeApplePay,
+} from '../test-support/fake-apple-pay-session.js';
+import {
+  type FakeProxy,
+  MERCHANT_SESSION,
+  PAID,
+  delay,
+  installFakeProxy,
+  json,
+  proxyError,
+  text,
+} from './helpers/fake-proxy.js';
+import {
+  type EventLog,
+  buttonOf,
+  catchPageErrors,
+  makeOrder,
+  mount,
+  nextEvent,
+  realClick,
+  realKey,
+  recordEvents,
+  waitFor,
+} from './helpers/page.js';
 
 const THREE_DS = {
   status: '3ds',
-  form: { action: 'https://epay-proxy.homebank.kz/3ds', fields: { PaReq: 'eyJwYXJlcSI6MX0', MD: 'MjAxYmQ5', TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed' } },
+  form: {
+    action: 'https://epay-proxy.homebank.kz/3ds',
+    fields: { PaReq: 'eyJwYXJlcSI6MX0', MD: 'MjAxYmQ5', TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed' },
+  },
 };
 
 let applePay: FakeApplePay;
@@ -21,7 +49,10 @@ let log: EventLog & { stop(): void };
 let pageErrors: ReturnType<typeof catchPageErrors>;
 let el: EpayApplePayButton | undefined;
 
-function setup(options: Parameters<typeof installFakeApplePay>[0] = {}, replies: Parameters<typeof installFakeProxy>[0] = {}) {
+function setup(
+  options: Parameters<typeof installFakeApplePay>[0] = {},
+  replies: Parameters<typeof installFakeProxy>[0] = {},
+) {
   applePay = installFakeApplePay({ stepTimeoutMs: 2000, ...options });
   proxy = installFakeProxy(replies);
 }
@@ -44,7 +75,10 @@ async function clickThroughValidation() {
 /** The attempt ended in exactly one outcome, the sheet is closed, and nothing was thrown into the page. */
 function assertSettled(outcome: string) {
   deepEqual(log.outcomes(), [outcome], 'exactly one outcome');
-  ok(applePay.sessions.every((s) => s.step === 'ended'), 'no sheet left open');
+  ok(
+    applePay.sessions.every((s) => s.step === 'ended'),
+    'no sheet left open',
+  );
   deepEqual(pageErrors.errors.map(String), [], 'nothing thrown into the page');
 }
 
@@ -127,7 +161,10 @@ describe('a payment', () => {
     equal(proxy.requests[1]!.url, 'https://pay.example.kz/applepay/payments');
     deepEqual(proxy.requests[1]!.body, { order, payment: FAKE_PAYMENT });
     deepEqual(session.calls, ['begin', 'completeMerchantValidation', 'completePayment:0']);
-    deepEqual(log.events.map((e) => e.type), ['epay-click', 'epay-success']);
+    deepEqual(
+      log.events.map((e) => e.type),
+      ['epay-click', 'epay-success'],
+    );
     assertSettled('epay-success');
   });
 
@@ -135,7 +172,13 @@ describe('a payment', () => {
     ['defaults', {}, {}],
     [
       'every attribute',
-      { label: 'Dastarkhan', country: 'kz', networks: 'visa,masterCard,amex', capabilities: 'supportsDebit', 'contact-fields': 'name,email,phone' },
+      {
+        label: 'Dastarkhan',
+        country: 'kz',
+        networks: 'visa,masterCard,amex',
+        capabilities: 'supportsDebit',
+        'contact-fields': 'name,email,phone',
+      },
       { amount: 12.3, currency: 'USD' },
     ],
     ['no label: the host name', { label: '' }, { amount: 1 }],
@@ -210,7 +253,15 @@ describe('a payment', () => {
   });
 
   it('declined: closes the sheet with a failure and fires epay-declined', async () => {
-    setup({}, { payments: json(402, { status: 'declined', error: { code: 'declined', bankCode: 487, message: 'Not permitted to merchant' } }) });
+    setup(
+      {},
+      {
+        payments: json(402, {
+          status: 'declined',
+          error: { code: 'declined', bankCode: 487, message: 'Not permitted to merchant' },
+        }),
+      },
+    );
     await mountButton();
     const session = await clickThroughValidation();
     const declined = nextEvent(el!, 'epay-declined');
@@ -244,7 +295,7 @@ describe('a payment', () => {
     assertSettled('epay-cancel');
   });
 
-  it('a sheet closed while the bank is paying ends with the bank\'s answer, not a cancel', async () => {
+  it("a sheet closed while the bank is paying ends with the bank's answer, not a cancel", async () => {
     setup({}, { payments: async () => (await delay(150), json(200, PAID)) });
     await mountButton();
     const session = await clickThroughValidation();
@@ -265,7 +316,10 @@ describe('a payment', () => {
     await delay(50);
     equal(applePay.sessions.length, 0);
     equal(proxy.requests.length, 0);
-    deepEqual(log.events.map((e) => e.type), ['epay-click']);
+    deepEqual(
+      log.events.map((e) => e.type),
+      ['epay-click'],
+    );
   });
 
   it('epay-click may set a fresh order just in time', async () => {
@@ -285,7 +339,10 @@ describe('a payment', () => {
     const session = await clickThroughValidation();
     await realClick(el!);
     equal(applePay.sessions.length, 1, 'no second session');
-    deepEqual(log.events.map((e) => e.type), ['epay-click']);
+    deepEqual(
+      log.events.map((e) => e.type),
+      ['epay-click'],
+    );
     const cancel = nextEvent(el!, 'epay-cancel');
     session.cancel();
     await cancel;

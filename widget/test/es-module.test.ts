@@ -12,10 +12,19 @@ describe('ES module build (import)', () => {
     equal(customElements.get('epay-applepay-button'), undefined, 'nothing defined before the import');
     const widget = await import(/* @vite-ignore */ ES_BUILD);
     equal(customElements.get('epay-applepay-button'), widget.EpayApplePayButton);
-    for (const name of ['buildPaymentRequest', 'decodeOrderToken', 'detectAvailability', 'PROXY_TIMEOUT_MS', 'TAG_NAME']) {
+    for (const name of [
+      'buildPaymentRequest',
+      'decodeOrderToken',
+      'detectAvailability',
+      'PROXY_TIMEOUT_MS',
+      'TAG_NAME',
+    ]) {
       ok(name in widget, `exports ${name}`);
     }
-    equal(widget.buildPaymentRequest({ invoiceId: '000001', amount: 5, currency: 'KZT', exp: 2e9 }).total.amount, '5.00');
+    equal(
+      widget.buildPaymentRequest({ invoiceId: '000001', amount: 5, currency: 'KZT', exp: 2e9 }).total.amount,
+      '5.00',
+    );
   });
 
   it('pays end to end with the built module', async () => {

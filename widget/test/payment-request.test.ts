@@ -55,7 +55,10 @@ describe('buildPaymentRequest', () => {
   });
 
   it('always includes supports3DS, once', () => {
-    deepEqual(buildPaymentRequest(ORDER, { capabilities: 'supportsDebit,supports3DS' }).merchantCapabilities, ['supports3DS', 'supportsDebit']);
+    deepEqual(buildPaymentRequest(ORDER, { capabilities: 'supportsDebit,supports3DS' }).merchantCapabilities, [
+      'supports3DS',
+      'supportsDebit',
+    ]);
     deepEqual(buildPaymentRequest(ORDER, { capabilities: '' }).merchantCapabilities, ['supports3DS']);
   });
 
@@ -78,11 +81,20 @@ describe('buildPaymentRequest', () => {
     const request = buildPaymentRequest(ORDER, { contactFields: 'email' });
     deepEqual(request.requiredBillingContactFields, ['email']);
     deepEqual(request.requiredShippingContactFields, ['email']);
-    equal('requiredShippingContactFields' in buildPaymentRequest(ORDER, { contactFields: 'name,postalAddress' }), false);
+    equal(
+      'requiredShippingContactFields' in buildPaymentRequest(ORDER, { contactFields: 'name,postalAddress' }),
+      false,
+    );
   });
 
   it('falls back to the defaults for empty attributes and to the fallback label', () => {
-    const request = buildPaymentRequest(ORDER, { label: '  ', country: '', networks: ' , ', contactFields: '', fallbackLabel: 'shop.kz' });
+    const request = buildPaymentRequest(ORDER, {
+      label: '  ',
+      country: '',
+      networks: ' , ',
+      contactFields: '',
+      fallbackLabel: 'shop.kz',
+    });
     equal(request.total.label, 'shop.kz');
     equal(request.countryCode, 'KZ');
     deepEqual(request.supportedNetworks, ['visa', 'masterCard']);
@@ -163,7 +175,7 @@ describe('buttonText', () => {
 
 describe('availability', () => {
   const Session = (max: number, canPay: boolean | 'throw' = true) => {
-    const S = function () {} as unknown as Record<string, unknown>;
+    const S = (() => {}) as unknown as Record<string, unknown>;
     S['supportsVersion'] = (v: number) => {
       if (v > 20) throw new Error('unknown');
       return v <= max;
@@ -230,7 +242,11 @@ describe('the request the element opens the sheet with', () => {
   it('never holds supportsEMV, whether the merchant sets it as an attribute or a property', async () => {
     applePay = installFakeApplePay({ stepTimeoutMs: 2000 });
     proxy = installFakeProxy();
-    el = await mount({ proxy: 'https://pay.example.kz', order: makeOrder(), capabilities: 'supportsEMV,supportsDebit' });
+    el = await mount({
+      proxy: 'https://pay.example.kz',
+      order: makeOrder(),
+      capabilities: 'supportsEMV,supportsDebit',
+    });
     deepEqual(await capabilitiesSent(el), ['supports3DS', 'supportsDebit']);
 
     el.capabilities = 'supportsEMV';

@@ -2,11 +2,23 @@
 import { PROXY_TIMEOUT_MS, authorizePayment, endpoint, requestMerchantSession } from '../src/proxy-client.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
 import { FAKE_PAYMENT, VALIDATION_URL } from '../test-support/fake-apple-pay-session.js';
-import { type FakeProxy, MERCHANT_SESSION, PAID, delay, installFakeProxy, json, proxyError, text } from './helpers/fake-proxy.js';
+import {
+  type FakeProxy,
+  MERCHANT_SESSION,
+  PAID,
+  delay,
+  installFakeProxy,
+  json,
+  proxyError,
+  text,
+} from './helpers/fake-proxy.js';
 
 const THREE_DS = {
   status: '3ds',
-  form: { action: 'https://epay-proxy.homebank.kz/3ds', fields: { PaReq: 'eyJwYXJlcSI6MX0', MD: 'MjAxYmQ5', TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed' } },
+  form: {
+    action: 'https://epay-proxy.homebank.kz/3ds',
+    fields: { PaReq: 'eyJwYXJlcSI6MX0', MD: 'MjAxYmQ5', TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed' },
+  },
 };
 
 describe('proxy client', () => {
@@ -19,7 +31,10 @@ describe('proxy client', () => {
 
   it('joins the base URL and the path', () => {
     equal(endpoint('https://pay.example.kz', '/applepay/session'), 'https://pay.example.kz/applepay/session');
-    equal(endpoint('https://pay.example.kz/base//', '/applepay/payments'), 'https://pay.example.kz/base/applepay/payments');
+    equal(
+      endpoint('https://pay.example.kz/base//', '/applepay/payments'),
+      'https://pay.example.kz/base/applepay/payments',
+    );
     equal(endpoint(' /pay ', '/applepay/session'), '/pay/applepay/session');
   });
 
@@ -58,14 +73,21 @@ describe('proxy client', () => {
   it('posts {order, payment} and reads paid, 3ds and declined', async () => {
     proxy = installFakeProxy();
     const body = { order: 'tok', payment: FAKE_PAYMENT };
-    deepEqual(await authorizePayment('https://pay.example.kz', body), { ok: true, status: 'paid', payment: PAID.payment });
+    deepEqual(await authorizePayment('https://pay.example.kz', body), {
+      ok: true,
+      status: 'paid',
+      payment: PAID.payment,
+    });
     equal(proxy.requests[0]!.url, 'https://pay.example.kz/applepay/payments');
     deepEqual(proxy.requests[0]!.body, body);
 
     proxy.payments = json(200, THREE_DS);
     deepEqual(await authorizePayment('/p', body), { ok: true, status: '3ds', form: THREE_DS.form });
 
-    proxy.payments = json(402, { status: 'declined', error: { code: 'declined', bankCode: 487, message: 'Not permitted to merchant' } });
+    proxy.payments = json(402, {
+      status: 'declined',
+      error: { code: 'declined', bankCode: 487, message: 'Not permitted to merchant' },
+    });
     deepEqual(await authorizePayment('/p', body), {
       ok: true,
       status: 'declined',
@@ -86,7 +108,10 @@ describe('proxy client', () => {
       [json(200, { status: 'weird' }), 'proxy_error'],
       [json(200, { ...THREE_DS, form: { ...THREE_DS.form, action: 'javascript:alert(1)' } }), 'proxy_error'],
       [json(200, { ...THREE_DS, form: { ...THREE_DS.form, action: 'http://bank.example/3ds' } }), 'proxy_error'],
-      [json(200, { ...THREE_DS, form: { action: THREE_DS.form.action, fields: { PaReq: 'x', MD: 'y' } } }), 'proxy_error'],
+      [
+        json(200, { ...THREE_DS, form: { action: THREE_DS.form.action, fields: { PaReq: 'x', MD: 'y' } } }),
+        'proxy_error',
+      ],
       [json(200, [1, 2]), 'proxy_error'],
       [json(200, { status: 'error', error: { code: 42 } }), 'proxy_error'],
       ['network-error', 'network_error'],
@@ -107,7 +132,9 @@ describe('proxy client', () => {
 
     // Headers arrive in time, the body never does.
     proxy.payments = () =>
-      new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"status":')) }), { status: 200 });
+      new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"status":')) }), {
+        status: 200,
+      });
     const stalled = await authorizePayment('/pay', { order: 'tok', payment: {} }, { timeoutMs: 120 });
     equal(stalled.ok ? 'ok' : stalled.code, 'timeout');
   });
@@ -121,7 +148,11 @@ describe('proxy client', () => {
   it('stops when the caller gives up, without calling it a timeout', async () => {
     proxy = installFakeProxy({ session: 'hang' });
     const controller = new AbortController();
-    const pending = requestMerchantSession('/pay', { validationURL: VALIDATION_URL, order: 'tok' }, { signal: controller.signal });
+    const pending = requestMerchantSession(
+      '/pay',
+      { validationURL: VALIDATION_URL, order: 'tok' },
+      { signal: controller.signal },
+    );
     await delay(20);
     controller.abort();
     const r = await pending;

@@ -8,7 +8,11 @@ import { waitFor } from './helpers/page.js';
 
 const ECHO_PATH = '/__form-echo';
 // Characters a urlencoded body must escape: the bank gets the values byte for byte.
-const FIELDS = { PaReq: 'eJx+/9k=PaReq', MD: 'MjAx YmQ5&md=evil', TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed&lang=kk' };
+const FIELDS = {
+  PaReq: 'eJx+/9k=PaReq',
+  MD: 'MjAx YmQ5&md=evil',
+  TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed&lang=kk',
+};
 
 let frame: HTMLIFrameElement | undefined;
 afterEach(() => {
@@ -23,7 +27,11 @@ async function postFromFrame(detail: Parameters<typeof postThreeDsForm>[0]) {
   const doc = frame.contentDocument!;
   const form = postThreeDsForm(detail, doc);
   const win = frame.contentWindow!;
-  await waitFor(() => win.location.pathname === ECHO_PATH && win.document.getElementById('echo'), 'the posted page', 6000);
+  await waitFor(
+    () => win.location.pathname === ECHO_PATH && win.document.getElementById('echo'),
+    'the posted page',
+    6000,
+  );
   return { form, doc, echo: JSON.parse(win.document.getElementById('echo')!.textContent!) };
 }
 
@@ -32,12 +40,18 @@ describe('3-D Secure form, posted for real', () => {
     const { form, doc, echo } = await postFromFrame({ action: `${location.origin}${ECHO_PATH}`, fields: FIELDS });
     equal(form.ownerDocument, doc, 'built in the given document');
     equal(echo.method, 'POST');
-    ok(String(echo.contentType).startsWith('application/x-www-form-urlencoded'), `urlencoded (got ${echo.contentType})`);
+    ok(
+      String(echo.contentType).startsWith('application/x-www-form-urlencoded'),
+      `urlencoded (got ${echo.contentType})`,
+    );
     deepEqual(echo.fields, FIELDS);
   });
 
   it('keeps only the three fields the bank expects, whatever else the answer carries', async () => {
-    const detail = { action: `${location.origin}${ECHO_PATH}?from=test`, fields: { ...FIELDS, extra: 'x', __proto__x: 'y' } };
+    const detail = {
+      action: `${location.origin}${ECHO_PATH}?from=test`,
+      fields: { ...FIELDS, extra: 'x', __proto__x: 'y' },
+    };
     const { echo } = await postFromFrame(detail as unknown as Parameters<typeof postThreeDsForm>[0]);
     deepEqual(Object.keys(echo.fields).sort(), ['MD', 'PaReq', 'TermUrl']);
   });

@@ -13,7 +13,8 @@ export const ARTIFACTS = join(REPO_ROOT, 'demo', 'test-results');
  * screenshotPath('webkit', 'paid'); // …/demo/test-results/webkit/paid.png
  */
 export function screenshotPath(engine: Engine, name: string): string {
-  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`Screenshot name "${name}": use lower-case letters, digits and dashes`);
+  if (!/^[a-z0-9-]+$/.test(name))
+    throw new Error(`Screenshot name "${name}": use lower-case letters, digits and dashes`);
   const dir = join(ARTIFACTS, engine);
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.png`);

@@ -6,7 +6,14 @@ import { chromium, type Browser, type BrowserContext, type ElementHandle, type P
 import { CHROMIUM, CHROMIUM_ARGS } from '../../../scripts/chromium.mjs';
 import { screenshotPath } from './artifacts.js';
 import { locateExpression, readText, waitForState, type MatchState } from './locate.js';
-import { STEP_TIMEOUT_MS, type EngineBrowser, type PageDriver, type PageOptions, type Selector, type WaitState } from './page-driver.js';
+import {
+  STEP_TIMEOUT_MS,
+  type EngineBrowser,
+  type PageDriver,
+  type PageOptions,
+  type Selector,
+  type WaitState,
+} from './page-driver.js';
 
 const DEFAULT_VIEWPORT = { width: 1200, height: 860 };
 /** Resource types whose bodies the page's own code or navigation received (not scripts, styles or images). */
@@ -22,7 +29,11 @@ class ChromiumPage implements PageDriver {
     private readonly stepTimeoutMs: number,
   ) {
     page.on('response', (r) => {
-      if (RECORDED_TYPES.has(r.request().resourceType())) void r.text().then((t) => this.#bodies.push(t), () => undefined);
+      if (RECORDED_TYPES.has(r.request().resourceType()))
+        void r.text().then(
+          (t) => this.#bodies.push(t),
+          () => undefined,
+        );
     });
   }
 

@@ -37,7 +37,13 @@ export interface RunningDemo {
 export async function startDemoCommand(): Promise<RunningDemo> {
   const child = spawn('pnpm', ['--filter', '@epay-applepay/demo', 'start'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DEMO_PORT: '0', DEMO_SANDBOX_DIR: TEST_SANDBOX_DIR, PUPPETEER_SKIP_DOWNLOAD: '1', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+    env: {
+      ...process.env,
+      DEMO_PORT: '0',
+      DEMO_SANDBOX_DIR: TEST_SANDBOX_DIR,
+      PUPPETEER_SKIP_DOWNLOAD: '1',
+      PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so the test can send it a terminal's Ctrl-C
   });
@@ -48,7 +54,10 @@ export async function startDemoCommand(): Promise<RunningDemo> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within ${START_TIMEOUT_MS} ms:\n${out}\n${err}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`no URL within ${START_TIMEOUT_MS} ms:\n${out}\n${err}`)),
+      START_TIMEOUT_MS,
+    );
     const check = () => {
       const m = /Open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
       if (m?.[1]) {

@@ -135,8 +135,12 @@ export async function waitForState(
  * @example
  * const total = await readText((expr) => page.evaluate(expr), '#total');
  */
-export async function readText(evaluate: (expression: string) => Promise<MatchState>, selector: Selector): Promise<string | null> {
+export async function readText(
+  evaluate: (expression: string) => Promise<MatchState>,
+  selector: Selector,
+): Promise<string | null> {
   const state = await evaluate(locateExpression(selector, 'state'));
-  if (state.count > 1) throw new Error(`${describeSelector(selector)}: ${state.count} elements match, one was expected`);
+  if (state.count > 1)
+    throw new Error(`${describeSelector(selector)}: ${state.count} elements match, one was expected`);
   return state.text;
 }

@@ -78,10 +78,15 @@ export class EngineLimitation extends Error {
  * chosenEngines({ DEMO_BROWSERS: 'webkit' }); // ['webkit']
  */
 export function chosenEngines(env: NodeJS.ProcessEnv = process.env): Engine[] {
-  const names = (env.DEMO_BROWSERS ?? ENGINES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (env.DEMO_BROWSERS ?? ENGINES.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(ENGINES as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new Error(`DEMO_BROWSERS: unknown engine ${unknown.join(', ') || '(none given)'}; use any of ${ENGINES.join(', ')}`);
+    throw new Error(
+      `DEMO_BROWSERS: unknown engine ${unknown.join(', ') || '(none given)'}; use any of ${ENGINES.join(', ')}`,
+    );
   }
   return [...new Set(names)] as Engine[];
 }

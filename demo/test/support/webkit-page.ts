@@ -5,7 +5,12 @@
  * Keys. Each page is its own WebDriver session (its own MiniBrowser: nothing stored carries over).
  */
 import { writeFileSync } from 'node:fs';
-import { miniBrowserCapabilities, startWebKitDriver, WebDriverError, type WebKitDriver } from '../../../scripts/webkit-driver.mjs';
+import {
+  miniBrowserCapabilities,
+  startWebKitDriver,
+  WebDriverError,
+  type WebKitDriver,
+} from '../../../scripts/webkit-driver.mjs';
 import { screenshotPath } from './artifacts.js';
 import { describeSelector, locateExpression, readText, waitForState, type MatchState } from './locate.js';
 import {
@@ -24,7 +29,12 @@ const DEFAULT_VIEWPORT = { width: 1200, height: 860 };
 /** Between finding an element and clicking it the page may re-render it; try again this often. */
 const RETRY_MS = 50;
 /** WebDriver errors that mean "the page moved under the click", worth another try within the step's time. */
-const TRANSIENT = new Set(['stale element reference', 'element click intercepted', 'element not interactable', 'no such element']);
+const TRANSIENT = new Set([
+  'stale element reference',
+  'element click intercepted',
+  'element not interactable',
+  'no such element',
+]);
 
 interface Session {
   id: string;
@@ -50,7 +60,9 @@ class WebKitPage implements PageDriver {
   /** Sizes the window so that the page's viewport is `viewport` (MiniBrowser's own bars take some of the window). */
   async resize(viewport: { width: number; height: number }): Promise<void> {
     await this.#command('POST', '/window/rect', viewport);
-    const inner = await this.evaluate<{ width: number; height: number }>('({ width: innerWidth, height: innerHeight })');
+    const inner = await this.evaluate<{ width: number; height: number }>(
+      '({ width: innerWidth, height: innerHeight })',
+    );
     await this.#command('POST', '/window/rect', {
       width: 2 * viewport.width - inner.width,
       height: 2 * viewport.height - inner.height,
@@ -98,7 +110,8 @@ class WebKitPage implements PageDriver {
     // WebKitGTK's screenshot is the last frame the compositor drew, which can trail the DOM by a few hundred ms under
     // Xvfb (a shot right after a step showed the page before it): two animation frames make the current DOM drawn.
     await this.#command('POST', '/execute/async', {
-      script: 'var done = arguments[arguments.length - 1]; requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });',
+      script:
+        'var done = arguments[arguments.length - 1]; requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });',
       args: [],
     });
     writeFileSync(path, Buffer.from((await this.#command('GET', '/screenshot')) as string, 'base64'));
@@ -202,5 +215,7 @@ async function refuseInitScript(driver: WebKitDriver, version: string): Promise<
     throw e;
   }
   await driver.command('DELETE', `/session/${session.id}`).catch(() => undefined);
-  throw new Error(`${version} now offers WebDriver BiDi: implement initScript with script.addPreloadScript in demo/test/support/webkit-page.ts`);
+  throw new Error(
+    `${version} now offers WebDriver BiDi: implement initScript with script.addPreloadScript in demo/test/support/webkit-page.ts`,
+  );
 }

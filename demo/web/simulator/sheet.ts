@@ -52,7 +52,11 @@ label.card small{display:block;color:#6e6e73}
 .verified{color:#0a7c2f;font-size:13px}
 .note{margin:10px 16px 0;font-size:12px;color:#6e6e73;text-align:center}`;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
@@ -97,7 +101,10 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
     ),
     pay,
     status,
-    el('p', { className: 'note', textContent: 'The token is minted by the sandbox Apple; everything after the browser is real.' }),
+    el('p', {
+      className: 'note',
+      textContent: 'The token is minted by the sandbox Apple; everything after the browser is real.',
+    }),
   );
   sheet.setAttribute('role', 'dialog');
   sheet.setAttribute('aria-modal', 'true');
@@ -119,7 +126,12 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
       cardsBox.replaceChildren(
         ...cards.map((card, i) => {
           const input = el('input', { type: 'radio', name: 'card', value: card.id, checked: i === 0 });
-          return el('label', { className: 'card' }, input, el('span', {}, card.label, el('small', { textContent: `Sandbox: ${card.outcome}` })));
+          return el(
+            'label',
+            { className: 'card' },
+            input,
+            el('span', {}, card.label, el('small', { textContent: `Sandbox: ${card.outcome}` })),
+          );
         }),
         el('small', { textContent: `Name: ${contactName}` }),
       );
@@ -142,13 +154,13 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
     lock() {
       locked = true;
       cancel.disabled = true;
-      root.querySelectorAll('input').forEach((i) => (i.disabled = true));
+      for (const i of root.querySelectorAll('input')) i.disabled = true;
       refresh();
     },
     unlock() {
       locked = false;
       cancel.disabled = false;
-      root.querySelectorAll('input').forEach((i) => (i.disabled = false));
+      for (const i of root.querySelectorAll('input')) i.disabled = false;
       refresh();
     },
     close() {

@@ -31,8 +31,10 @@ function report(message: string): void {
 export function merchantSessionProblem(s: unknown): string | undefined {
   const m = s as Record<string, unknown> | null;
   if (!m || typeof m !== 'object') return 'the merchant session is not an object';
-  if (typeof m['merchantSessionIdentifier'] !== 'string' || typeof m['signature'] !== 'string') return 'the merchant session is not signed';
-  if (m['domainName'] !== location.hostname) return `the merchant session is for ${String(m['domainName'])}, not ${location.hostname}`;
+  if (typeof m['merchantSessionIdentifier'] !== 'string' || typeof m['signature'] !== 'string')
+    return 'the merchant session is not signed';
+  if (m['domainName'] !== location.hostname)
+    return `the merchant session is for ${String(m['domainName'])}, not ${location.hostname}`;
   if (typeof m['expiresAt'] !== 'number' || m['expiresAt'] < Date.now()) return 'the merchant session has expired';
   return undefined;
 }
@@ -67,7 +69,10 @@ export function openWallet(session: FakeSession): FakeSheetView {
     sheet.setStatus('Processing…', 'busy');
     let payment: { token: unknown; billingContact?: unknown; shippingContact?: unknown };
     try {
-      const [token, config] = await Promise.all([mintToken(chosen, request.total.amount, request.currencyCode), simulatorConfig()]);
+      const [token, config] = await Promise.all([
+        mintToken(chosen, request.total.amount, request.currencyCode),
+        simulatorConfig(),
+      ]);
       payment = { token };
       if (request.requiredBillingContactFields?.length) payment.billingContact = config.contact.billingContact;
       if (request.requiredShippingContactFields?.length) payment.shippingContact = config.contact.shippingContact;

@@ -13,7 +13,8 @@ import { decodePaymentData } from './payment-data.js';
 function toProxyError(err: unknown): never {
   if (err instanceof PaymentTokenError) {
     // The check that failed is named (never any token content), so the merchant can tell a forged token from an old one.
-    if (err.expired) throw new ProxyError('token_expired', `The Apple Pay token is too old (${err.code})`, { cause: err });
+    if (err.expired)
+      throw new ProxyError('token_expired', `The Apple Pay token is too old (${err.code})`, { cause: err });
     // A genuine token of a kind ePay cannot charge (EMV): say so, so the merchant can ask for another card.
     const why = err.code === 'unsupported_payment_data_type' ? `: ${err.message}` : '';
     throw new ProxyError('token_invalid', `The Apple Pay token was refused (${err.code})${why}`, { cause: err });

@@ -16,7 +16,11 @@ import { parseSignedData } from './signed-data.js';
 import { createTokenSignatureVerifier } from './token-signature.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-const gala = JSON.parse(fixture('gala-payment-data.json')) as Record<string, unknown> & { data: string; signature: string; header: Record<string, string> };
+const gala = JSON.parse(fixture('gala-payment-data.json')) as Record<string, unknown> & {
+  data: string;
+  signature: string;
+  header: Record<string, string>;
+};
 const galaPair = { certPem: fixture('gala-merchant-cert.pem'), keyPem: fixture('gala-merchant-key.pem') };
 // The CMS signingTime of the gala token, as the signature itself says (an earlier vectors README said 2023-03-07).
 const GALA_SIGNED = new Date('2021-09-01T19:03:06Z');
@@ -28,7 +32,10 @@ const DAY = 24 * 3600 * SECOND;
 /** Every code a test of this file has seen thrown (checked against the full list at the end). */
 const seenCodes = new Set<string>();
 
-async function codeOf(promise: Promise<unknown> | (() => unknown), secrets: string[] = []): Promise<PaymentTokenErrorCode> {
+async function codeOf(
+  promise: Promise<unknown> | (() => unknown),
+  secrets: string[] = [],
+): Promise<PaymentTokenErrorCode> {
   const err = await (typeof promise === 'function' ? Promise.resolve().then(promise) : promise).then(
     () => undefined,
     (e: unknown) => e,
@@ -49,7 +56,10 @@ function flipByte(base64: string, index: number): string {
 
 describe('real Apple tokens', () => {
   it('decrypts the gala EC_v1 token to the payload its source lists', async () => {
-    const payload = await decryptPaymentToken(gala, { pairs: [galaPair], now: new Date(GALA_SIGNED.getTime() + SECOND) });
+    const payload = await decryptPaymentToken(gala, {
+      pairs: [galaPair],
+      now: new Date(GALA_SIGNED.getTime() + SECOND),
+    });
     expect(payload).toEqual({
       applicationPrimaryAccountNumber: '5353756319181169',
       applicationExpirationDate: '240930',
@@ -62,7 +72,10 @@ describe('real Apple tokens', () => {
   });
 
   it('refuses the gala token a day later as expired, and names it so', async () => {
-    const err = await decryptPaymentToken(gala, { pairs: [galaPair], now: new Date(GALA_SIGNED.getTime() + DAY) }).catch((e) => e);
+    const err = await decryptPaymentToken(gala, {
+      pairs: [galaPair],
+      now: new Date(GALA_SIGNED.getTime() + DAY),
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(PaymentTokenError);
     expect(err.code).toBe('signing_time_too_old');
     expect(err.expired).toBe(true);
@@ -71,25 +84,35 @@ describe('real Apple tokens', () => {
   it.each([
     ['EC_v1', processoutEc, new Date('2017-02-01T18:45:06Z')],
     ['RSA_v1', processoutRsa, new Date('2017-02-01T21:56:53Z')],
-  ])('verifies the processout %s signature just after its signingTime, not a day later', async (_v, paymentData, signed) => {
-    await expect(verifyPaymentTokenSignature(paymentData, { now: new Date(signed.getTime() + SECOND) })).resolves.toEqual({ signingTime: signed });
-    expect(await codeOf(verifyPaymentTokenSignature(paymentData, { now: new Date(signed.getTime() + DAY) }))).toBe('signing_time_too_old');
-  });
+  ])(
+    'verifies the processout %s signature just after its signingTime, not a day later',
+    async (_v, paymentData, signed) => {
+      await expect(
+        verifyPaymentTokenSignature(paymentData, { now: new Date(signed.getTime() + SECOND) }),
+      ).resolves.toEqual({ signingTime: signed });
+      expect(await codeOf(verifyPaymentTokenSignature(paymentData, { now: new Date(signed.getTime() + DAY) }))).toBe(
+        'signing_time_too_old',
+      );
+    },
+  );
 
   it('names the check a flipped byte breaks', async () => {
     const now = new Date(GALA_SIGNED.getTime() + SECOND);
     const check = (paymentData: unknown) => codeOf(decryptPaymentToken(paymentData, { pairs: [galaPair], now }));
     expect(await check({ ...gala, data: flipByte(gala.data, 10) })).toBe('message_digest_mismatch');
-    expect(await check({ ...gala, header: { ...gala.header, ephemeralPublicKey: flipByte(gala.header.ephemeralPublicKey!, -3) } })).toBe(
-      'message_digest_mismatch',
-    );
+    expect(
+      await check({
+        ...gala,
+        header: { ...gala.header, ephemeralPublicKey: flipByte(gala.header.ephemeralPublicKey!, -3) },
+      }),
+    ).toBe('message_digest_mismatch');
     const tx = gala.header.transactionId!;
-    expect(await check({ ...gala, header: { ...gala.header, transactionId: (tx[0] === 'f' ? 'e' : 'f') + tx.slice(1) } })).toBe(
-      'message_digest_mismatch',
-    );
-    expect(await check({ ...gala, header: { ...gala.header, publicKeyHash: flipByte(gala.header.publicKeyHash!, 0) } })).toBe(
-      'unknown_public_key_hash',
-    );
+    expect(
+      await check({ ...gala, header: { ...gala.header, transactionId: (tx[0] === 'f' ? 'e' : 'f') + tx.slice(1) } }),
+    ).toBe('message_digest_mismatch');
+    expect(
+      await check({ ...gala, header: { ...gala.header, publicKeyHash: flipByte(gala.header.publicKeyHash!, 0) } }),
+    ).toBe('unknown_public_key_hash');
     // The last bytes before the six end-of-contents octets are the ECDSA signature's s value.
     expect(await check({ ...gala, signature: flipByte(gala.signature, -10) })).toBe('signature_invalid');
     // Inside the leaf certificate's own signature (Apple's intermediate signed it).
@@ -97,7 +120,9 @@ describe('real Apple tokens', () => {
     const leafDer = parseSignedData(der).certificates[0]!.x509.raw;
     const leafAt = der.indexOf(leafDer);
     expect(leafAt).toBeGreaterThan(0);
-    expect(await check({ ...gala, signature: flipByte(gala.signature, leafAt + leafDer.length - 5) })).toBe('leaf_not_issued_by_intermediate');
+    expect(await check({ ...gala, signature: flipByte(gala.signature, leafAt + leafDer.length - 5) })).toBe(
+      'leaf_not_issued_by_intermediate',
+    );
   });
 
   it('refuses a real token under another root', async () => {
@@ -122,7 +147,10 @@ describe('tokens from the fake Apple', () => {
 
   beforeAll(async () => {
     [apple, other] = await Promise.all([fakeApple(), otherApple()]);
-    const decryptor = createPaymentTokenDecryptor({ pairs: [apple.processing, apple.processingRsa], rootCaPem: apple.rootCaPem });
+    const decryptor = createPaymentTokenDecryptor({
+      pairs: [apple.processing, apple.processingRsa],
+      rootCaPem: apple.rootCaPem,
+    });
     decrypt = (paymentData, now) => decryptor.decrypt(paymentData, now);
   });
 
@@ -149,7 +177,14 @@ describe('tokens from the fake Apple', () => {
 
   it('decrypts EC_v1 with every optional field, and RSA_v1', async () => {
     const ec = await decrypt(
-      mint({ pan: '4400430000000019', expiry: '280531', cryptogram: 'AgAAAAAABk4DWZ4C28yUQAAAAAA=', eci: '07', cardholderName: 'Arman Ali', applicationData: 'order-1' }),
+      mint({
+        pan: '4400430000000019',
+        expiry: '280531',
+        cryptogram: 'AgAAAAAABk4DWZ4C28yUQAAAAAA=',
+        eci: '07',
+        cardholderName: 'Arman Ali',
+        applicationData: 'order-1',
+      }),
     );
     expect(ec).toEqual({
       applicationPrimaryAccountNumber: '4400430000000019',
@@ -171,7 +206,9 @@ describe('tokens from the fake Apple', () => {
       rootCaPem: apple.rootCaPem,
     });
     await expect(decryptor.decrypt(mint({ amountMinor: 1 }))).resolves.toMatchObject({ transactionAmount: 1 });
-    await expect(decryptor.decrypt(mint({ version: 'RSA_v1', amountMinor: 2 }))).resolves.toMatchObject({ transactionAmount: 2 });
+    await expect(decryptor.decrypt(mint({ version: 'RSA_v1', amountMinor: 2 }))).resolves.toMatchObject({
+      transactionAmount: 2,
+    });
   });
 
   it('refuses a token encrypted for another merchant', async () => {
@@ -182,7 +219,9 @@ describe('tokens from the fake Apple', () => {
     expect(await codeOf(decrypt(other.mintToken({ amountMinor: 1, processing: apple.processing }).paymentData))).toBe(
       'intermediate_not_issued_by_root',
     );
-    expect(await codeOf(decrypt(mint({ faults: { signer: 'strangerChain' } })))).toBe('intermediate_not_issued_by_root');
+    expect(await codeOf(decrypt(mint({ faults: { signer: 'strangerChain' } })))).toBe(
+      'intermediate_not_issued_by_root',
+    );
   });
 
   it.each<[string, MintTokenInput['faults'], PaymentTokenErrorCode]>([
@@ -205,15 +244,19 @@ describe('tokens from the fake Apple', () => {
   });
 
   it('refuses a wrong ephemeral key, a wrapped key that does not unwrap, and a key of the wrong kind', async () => {
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      .publicKey.export({ type: 'spki', format: 'der' })
+      .toString('base64');
     expect(await codeOf(decrypt(mint({ faults: { ephemeralPublicKey: p384 } })))).toBe('ephemeral_key_invalid');
-    expect(await codeOf(decrypt(mint({ version: 'RSA_v1', faults: { wrappedKey: randomBytes(256).toString('base64') } })))).toBe(
-      'key_unwrap_failed',
-    );
+    expect(
+      await codeOf(decrypt(mint({ version: 'RSA_v1', faults: { wrappedKey: randomBytes(256).toString('base64') } }))),
+    ).toBe('key_unwrap_failed');
     const ecHash = createHash('sha256')
       .update(new X509Certificate(apple.processing.certPem).publicKey.export({ type: 'spki', format: 'der' }))
       .digest('base64');
-    expect(await codeOf(decrypt(mint({ version: 'RSA_v1', faults: { publicKeyHash: ecHash } })))).toBe('key_version_mismatch');
+    expect(await codeOf(decrypt(mint({ version: 'RSA_v1', faults: { publicKeyHash: ecHash } })))).toBe(
+      'key_version_mismatch',
+    );
   });
 
   it('checks signingTime against the certificates and the clock', async () => {
@@ -222,9 +265,15 @@ describe('tokens from the fake Apple', () => {
       'certificate_not_valid_at_signing_time',
     );
     const signed = new Date();
-    expect(await codeOf(decrypt(mint({ signingTime: signed }), new Date(signed.getTime() + 301 * SECOND)))).toBe('signing_time_too_old');
-    await expect(decrypt(mint({ signingTime: signed }), new Date(signed.getTime() + 299 * SECOND))).resolves.toBeTruthy();
-    expect(await codeOf(decrypt(mint({ signingTime: new Date(Date.now() + 5 * 60 * SECOND) })))).toBe('signing_time_in_future');
+    expect(await codeOf(decrypt(mint({ signingTime: signed }), new Date(signed.getTime() + 301 * SECOND)))).toBe(
+      'signing_time_too_old',
+    );
+    await expect(
+      decrypt(mint({ signingTime: signed }), new Date(signed.getTime() + 299 * SECOND)),
+    ).resolves.toBeTruthy();
+    expect(await codeOf(decrypt(mint({ signingTime: new Date(Date.now() + 5 * 60 * SECOND) })))).toBe(
+      'signing_time_in_future',
+    );
   });
 
   describe('payment data ePay cannot charge', () => {
@@ -239,14 +288,23 @@ describe('tokens from the fake Apple', () => {
     const emv = JSON.stringify({
       ...card,
       paymentDataType: 'EMV',
-      paymentData: { emvData: Buffer.from('9f2608a1b2c3d4e5f607089f2701809f360200019f100706011203a00000', 'hex').toString('base64'), encryptedPINData: '0bb4b6f2c8c9d1e2' },
+      paymentData: {
+        emvData: Buffer.from('9f2608a1b2c3d4e5f607089f2701809f360200019f100706011203a00000', 'hex').toString('base64'),
+        encryptedPINData: '0bb4b6f2c8c9d1e2',
+      },
     });
 
-    it.each(['EC_v1', 'RSA_v1'] as const)('refuses a genuine %s token whose payload is EMV, naming EMV, never the PAN', async (version) => {
-      const refusal = decrypt(mint({ version, faults: { plaintext: emv } }));
-      expect(await codeOf(refusal, [card.applicationPrimaryAccountNumber])).toBe('unsupported_payment_data_type');
-      await expect(refusal).rejects.toMatchObject({ message: 'EMV payment data is not supported by ePay; only 3DSecure.', expired: false });
-    });
+    it.each(['EC_v1', 'RSA_v1'] as const)(
+      'refuses a genuine %s token whose payload is EMV, naming EMV, never the PAN',
+      async (version) => {
+        const refusal = decrypt(mint({ version, faults: { plaintext: emv } }));
+        expect(await codeOf(refusal, [card.applicationPrimaryAccountNumber])).toBe('unsupported_payment_data_type');
+        await expect(refusal).rejects.toMatchObject({
+          message: 'EMV payment data is not supported by ePay; only 3DSecure.',
+          expired: false,
+        });
+      },
+    );
 
     it.each<[string, Record<string, unknown> | undefined]>([
       ['no paymentData', undefined],
@@ -255,14 +313,22 @@ describe('tokens from the fake Apple', () => {
       ['a blank onlinePaymentCryptogram', { onlinePaymentCryptogram: '   ' }],
       ['only emvData', { emvData: 'nyYIobLD1OX2Bwg=' }],
     ])('refuses a 3DSecure payload with %s', async (_why, paymentData) => {
-      const plaintext = JSON.stringify({ ...card, paymentDataType: '3DSecure', ...(paymentData ? { paymentData } : {}) });
+      const plaintext = JSON.stringify({
+        ...card,
+        paymentDataType: '3DSecure',
+        ...(paymentData ? { paymentData } : {}),
+      });
       const refusal = decrypt(mint({ faults: { plaintext } }));
       expect(await codeOf(refusal, [card.applicationPrimaryAccountNumber])).toBe('payload_invalid');
       await expect(refusal).rejects.toThrow(paymentData ? 'no valid onlinePaymentCryptogram' : 'no valid paymentData');
     });
 
     it('refuses a paymentDataType Apple does not document', async () => {
-      const plaintext = JSON.stringify({ ...card, paymentDataType: '3DS', paymentData: { onlinePaymentCryptogram: 'AgAAAAAABk4DWZ4C28yUQAAAAAA=' } });
+      const plaintext = JSON.stringify({
+        ...card,
+        paymentDataType: '3DS',
+        paymentData: { onlinePaymentCryptogram: 'AgAAAAAABk4DWZ4C28yUQAAAAAA=' },
+      });
       expect(await codeOf(decrypt(mint({ faults: { plaintext } })))).toBe('payload_invalid');
     });
   });
@@ -291,15 +357,22 @@ describe('tokens from the fake Apple', () => {
       [{ ...good, header: { ...good.header, publicKeyHash: 'AAAA' } }, 'malformed_token'],
       [{ ...good, signature: randomBytes(300).toString('base64') }, 'signature_malformed'],
       [{ ...good, signature: new X509Certificate(apple.leafPem).raw.toString('base64') }, 'signature_malformed'],
-      [{ ...good, signature: Buffer.from(good.signature, 'base64').subarray(0, 500).toString('base64') }, 'signature_malformed'],
+      [
+        { ...good, signature: Buffer.from(good.signature, 'base64').subarray(0, 500).toString('base64') },
+        'signature_malformed',
+      ],
     ];
     for (const [input, code] of cases) expect(await codeOf(decrypt(input))).toBe(code);
   });
 
   it('verifies a definite-length encoding of the same signature as well', async () => {
     const token = mint();
-    const signedData = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(Buffer.from(token.signature, 'base64')).content });
-    const reencoded = new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.2', content: signedData.toSchema(true) }).toSchema().toBER();
+    const signedData = new pkijs.SignedData({
+      schema: pkijs.ContentInfo.fromBER(Buffer.from(token.signature, 'base64')).content,
+    });
+    const reencoded = new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.2', content: signedData.toSchema(true) })
+      .toSchema()
+      .toBER();
     expect(Buffer.from(reencoded)[1]).not.toBe(0x80);
     await expect(decrypt({ ...token, signature: Buffer.from(reencoded).toString('base64') })).resolves.toBeTruthy();
   });
@@ -323,9 +396,13 @@ describe('tokens from the fake Apple', () => {
       verifier.verify(decodePaymentData(mint()), new Date(), 300_000);
       expect(spy).not.toHaveBeenCalled();
       const longAgo = new Date(Date.now() - 3 * DAY);
-      expect(() => verifier.verify(decodePaymentData(mint({ signingTime: longAgo })), new Date(longAgo.getTime() + SECOND), 300_000)).toThrow(
-        expect.objectContaining({ code: 'certificate_not_valid_at_signing_time' }),
-      );
+      expect(() =>
+        verifier.verify(
+          decodePaymentData(mint({ signingTime: longAgo })),
+          new Date(longAgo.getTime() + SECOND),
+          300_000,
+        ),
+      ).toThrow(expect.objectContaining({ code: 'certificate_not_valid_at_signing_time' }));
     } finally {
       spy.mockRestore();
     }
@@ -343,11 +420,19 @@ describe('tokens from the fake Apple', () => {
       return 'built';
     };
     expect(codeOfSync(() => createPaymentTokenDecryptor({ pairs: [] }))).toBe('processing_pair_invalid');
-    expect(codeOfSync(() => createPaymentTokenDecryptor({ pairs: [{ certPem: apple.processing.certPem, keyPem: other.processing.keyPem }] }))).toBe(
+    expect(
+      codeOfSync(() =>
+        createPaymentTokenDecryptor({
+          pairs: [{ certPem: apple.processing.certPem, keyPem: other.processing.keyPem }],
+        }),
+      ),
+    ).toBe('processing_pair_invalid');
+    expect(codeOfSync(() => createPaymentTokenDecryptor({ pairs: [{ certPem: 'x', keyPem: 'y' }] }))).toBe(
       'processing_pair_invalid',
     );
-    expect(codeOfSync(() => createPaymentTokenDecryptor({ pairs: [{ certPem: 'x', keyPem: 'y' }] }))).toBe('processing_pair_invalid');
-    expect(codeOfSync(() => createPaymentTokenDecryptor({ pairs: [apple.processing], rootCaPem: 'not a pem' }))).toBe('root_ca_invalid');
+    expect(codeOfSync(() => createPaymentTokenDecryptor({ pairs: [apple.processing], rootCaPem: 'not a pem' }))).toBe(
+      'root_ca_invalid',
+    );
   });
 
   it('has seen every error code thrown by a test above', () => {

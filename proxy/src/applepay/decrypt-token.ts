@@ -32,7 +32,8 @@ export interface PaymentTokenDecryptor {
 
 function checkMaxAge(maxAgeMs: number | undefined): number {
   const value = maxAgeMs ?? DEFAULT_MAX_TOKEN_AGE_MS;
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError('maxAgeMs must be a positive number of milliseconds.');
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError('maxAgeMs must be a positive number of milliseconds.');
   return value;
 }
 
@@ -69,11 +70,17 @@ export function createPaymentTokenDecryptor(options: Omit<DecryptOptions, 'now'>
 
       const pair = pairs.get(decoded.publicKeyHash);
       if (!pair) {
-        throw new PaymentTokenError('unknown_public_key_hash', 'The token was encrypted for none of the configured processing certificates.');
+        throw new PaymentTokenError(
+          'unknown_public_key_hash',
+          'The token was encrypted for none of the configured processing certificates.',
+        );
       }
       const wanted = decoded.version === 'EC_v1' ? 'ec' : 'rsa';
       if (pair.kind !== wanted) {
-        throw new PaymentTokenError('key_version_mismatch', `The processing key for this token is not a key for ${decoded.version}.`);
+        throw new PaymentTokenError(
+          'key_version_mismatch',
+          `The processing key for this token is not a key for ${decoded.version}.`,
+        );
       }
       return typed('decryption_failed', () => {
         const key =
@@ -94,7 +101,10 @@ export function createPaymentTokenDecryptor(options: Omit<DecryptOptions, 'now'>
  * const payload = await decryptPaymentToken(token.paymentData, { pairs: [{ certPem, keyPem }] });
  * payload.applicationExpirationDate; // 'YYMMDD'
  */
-export async function decryptPaymentToken(paymentData: unknown, options: DecryptOptions): Promise<DecryptedPaymentData> {
+export async function decryptPaymentToken(
+  paymentData: unknown,
+  options: DecryptOptions,
+): Promise<DecryptedPaymentData> {
   return createPaymentTokenDecryptor(options).decrypt(paymentData, options.now);
 }
 
@@ -110,7 +120,9 @@ export async function verifyPaymentTokenSignature(
 ): Promise<{ signingTime: Date }> {
   const verifier = getTokenSignatureVerifier(options.rootCaPem);
   const decoded = decodePaymentData(paymentData);
-  return typed('signature_malformed', () => verifier.verify(decoded, checkNow(options.now), checkMaxAge(options.maxAgeMs)));
+  return typed('signature_malformed', () =>
+    verifier.verify(decoded, checkNow(options.now), checkMaxAge(options.maxAgeMs)),
+  );
 }
 
 /**
@@ -122,6 +134,9 @@ function typed<T>(code: 'signature_malformed' | 'decryption_failed', stage: () =
     return stage();
   } catch (err) {
     if (err instanceof PaymentTokenError) throw err;
-    throw new PaymentTokenError(code, code === 'signature_malformed' ? 'The token signature does not parse.' : 'The token could not be decrypted.');
+    throw new PaymentTokenError(
+      code,
+      code === 'signature_malformed' ? 'The token signature does not parse.' : 'The token could not be decrypted.',
+    );
   }
 }

@@ -64,7 +64,10 @@ export function parseDecryptedPayload(plaintext: Buffer): DecryptedPaymentData {
   const type = json.paymentDataType;
   if (type === EMV_PAYMENT_DATA_TYPE) {
     // First, so the refusal names the real reason: the payload is genuine, only not one ePay can charge.
-    throw new PaymentTokenError('unsupported_payment_data_type', 'EMV payment data is not supported by ePay; only 3DSecure.');
+    throw new PaymentTokenError(
+      'unsupported_payment_data_type',
+      'EMV payment data is not supported by ePay; only 3DSecure.',
+    );
   }
 
   const pan = json.applicationPrimaryAccountNumber;

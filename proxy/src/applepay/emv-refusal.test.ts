@@ -27,13 +27,17 @@ describe('decrypt mode and the payload kind', () => {
   it('an EMV payload → 400 token_invalid naming EMV, the bank not called', async () => {
     const plaintext = JSON.stringify({ ...card, paymentDataType: 'EMV', paymentData: { emvData: 'nyYIobLD1OX2Bwg=' } });
     const o = await order();
-    const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { faults: { plaintext } }) });
+    const r = await post(`${s.url}/applepay/payments`, {
+      order: o,
+      payment: payment(s.apple, { faults: { plaintext } }),
+    });
     expect(r.status).toBe(400);
     expect(r.json).toEqual({
       status: 'error',
       error: {
         code: 'token_invalid',
-        message: 'The Apple Pay token was refused (unsupported_payment_data_type): EMV payment data is not supported by ePay; only 3DSecure.',
+        message:
+          'The Apple Pay token was refused (unsupported_payment_data_type): EMV payment data is not supported by ePay; only 3DSecure.',
       },
     });
     expect(r.text).not.toContain(PAN);
@@ -41,17 +45,35 @@ describe('decrypt mode and the payload kind', () => {
   });
 
   it('a 3DSecure payload without its cryptogram → 400 token_invalid, the bank not called', async () => {
-    const plaintext = JSON.stringify({ ...card, paymentDataType: '3DSecure', paymentData: { onlinePaymentCryptogram: '', eciIndicator: '07' } });
+    const plaintext = JSON.stringify({
+      ...card,
+      paymentDataType: '3DSecure',
+      paymentData: { onlinePaymentCryptogram: '', eciIndicator: '07' },
+    });
     const o = await order();
-    const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { faults: { plaintext } }) });
-    expect([r.status, r.json.error.code, r.json.error.message]).toEqual([400, 'token_invalid', 'The Apple Pay token was refused (payload_invalid)']);
+    const r = await post(`${s.url}/applepay/payments`, {
+      order: o,
+      payment: payment(s.apple, { faults: { plaintext } }),
+    });
+    expect([r.status, r.json.error.code, r.json.error.message]).toEqual([
+      400,
+      'token_invalid',
+      'The Apple Pay token was refused (payload_invalid)',
+    ]);
     expect(s.bank.calls.filter((c) => c.invoiceId === invoiceOf(o))).toEqual([]);
   });
 
   it('the same order then pays with a 3DSecure token: the refusal left nothing behind', async () => {
     const o = await order();
     const emv = JSON.stringify({ ...card, paymentDataType: 'EMV', paymentData: { emvData: 'nyYIobLD1OX2Bwg=' } });
-    expect((await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { faults: { plaintext: emv } }) })).status).toBe(400);
+    expect(
+      (
+        await post(`${s.url}/applepay/payments`, {
+          order: o,
+          payment: payment(s.apple, { faults: { plaintext: emv } }),
+        })
+      ).status,
+    ).toBe(400);
     const r = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple) });
     expect([r.status, r.json.status]).toEqual([200, 'paid']);
     expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);

@@ -48,33 +48,56 @@ describe('merchant sessions from the fake Apple gateway (mutual TLS)', () => {
     expect(session).toMatchObject({ domainName: 'shop.example.kz', displayName: 'Halyk Shop', retries: 0 });
     expect(Object.keys(session).sort()).toEqual(
       [
-        'displayName', 'domainName', 'epochTimestamp', 'expiresAt', 'merchantIdentifier', 'merchantSessionIdentifier',
-        'nonce', 'operationalAnalyticsIdentifier', 'pspId', 'retries', 'signature',
+        'displayName',
+        'domainName',
+        'epochTimestamp',
+        'expiresAt',
+        'merchantIdentifier',
+        'merchantSessionIdentifier',
+        'nonce',
+        'operationalAnalyticsIdentifier',
+        'pspId',
+        'retries',
+        'signature',
       ].sort(),
     );
-    expect(gateway.sessions.at(-1)).toMatchObject({ merchantIdentifier: apple.merchantId, initiativeContext: 'shop.example.kz' });
+    expect(gateway.sessions.at(-1)).toMatchObject({
+      merchantIdentifier: apple.merchantId,
+      initiativeContext: 'shop.example.kz',
+    });
   });
 
-  it('is refused without the Merchant Identity certificate, and with another merchant\'s', async () => {
+  it("is refused without the Merchant Identity certificate, and with another merchant's", async () => {
     const before = gateway.sessions.length;
     const handshake = await new Promise<string>((resolve) => {
-      const req = httpsRequest(gateway.validationUrl, { method: 'POST', ca: apple.tlsCaPem }, (res) => resolve(`HTTP ${res.statusCode}`));
+      const req = httpsRequest(gateway.validationUrl, { method: 'POST', ca: apple.tlsCaPem }, (res) =>
+        resolve(`HTTP ${res.statusCode}`),
+      );
       req.on('error', () => resolve('refused'));
       req.end('{}');
     });
     expect(handshake).toBe('refused');
     const stranger = await createFakeApple({ merchantId: 'merchant.kz.someone-else' });
     const foreign = client({ identityCertPem: stranger.identity.certPem, identityKeyPem: stranger.identity.keyPem });
-    expect(await codeOf(foreign.requestSession(new URL(gateway.validationUrl), 'shop.example.kz'))).toBe('apple_unavailable');
-    // The right certificate, but a merchant identifier that is not the certificate's: Apple answers 400.
-    expect(await codeOf(client({ merchantIdentifier: 'merchant.kz.other' }).requestSession(new URL(gateway.validationUrl), 'shop.example.kz'))).toBe(
+    expect(await codeOf(foreign.requestSession(new URL(gateway.validationUrl), 'shop.example.kz'))).toBe(
       'apple_unavailable',
     );
+    // The right certificate, but a merchant identifier that is not the certificate's: Apple answers 400.
+    expect(
+      await codeOf(
+        client({ merchantIdentifier: 'merchant.kz.other' }).requestSession(
+          new URL(gateway.validationUrl),
+          'shop.example.kz',
+        ),
+      ),
+    ).toBe('apple_unavailable');
     expect(gateway.sessions.length).toBe(before);
   });
 
   it('does not trust the gateway without its CA', async () => {
-    expect(await codeOf(client({ ca: [] }).requestSession(new URL(gateway.validationUrl), 'shop.example.kz'))).toBe('apple_unavailable');
+    expect(await codeOf(client({ ca: [] }).requestSession(new URL(gateway.validationUrl), 'shop.example.kz'))).toBe(
+      'apple_unavailable',
+    );
   });
 });
 
@@ -83,7 +106,8 @@ describe('merchant session answers that are not a session', () => {
   let base: string;
   const seen: Array<{ url: string; body: string; contentType: string | undefined }> = [];
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
-    '/ok': (_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"merchantSessionIdentifier":"S","nonce":"n"}'),
+    '/ok': (_q, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"merchantSessionIdentifier":"S","nonce":"n"}'),
     '/redirect': (_q, res) => res.writeHead(302, { location: '/ok' }).end(),
     '/error': (_q, res) => res.writeHead(500, { 'content-type': 'application/json' }).end('{"statusCode":"500"}'),
     '/html': (_q, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
@@ -91,7 +115,11 @@ describe('merchant session answers that are not a session', () => {
     '/silent': () => undefined,
   };
   const client = createMerchantSessionClient({
-    identityCertPem: '', identityKeyPem: '', merchantIdentifier: 'merchant.kz.test', displayName: 'Shop', timeoutMs: 300,
+    identityCertPem: '',
+    identityKeyPem: '',
+    merchantIdentifier: 'merchant.kz.test',
+    displayName: 'Shop',
+    timeoutMs: 300,
   });
 
   beforeAll(async () => {
@@ -99,7 +127,11 @@ describe('merchant session answers that are not a session', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ url: req.url ?? '', body: Buffer.concat(chunks).toString(), contentType: req.headers['content-type'] });
+        seen.push({
+          url: req.url ?? '',
+          body: Buffer.concat(chunks).toString(),
+          contentType: req.headers['content-type'],
+        });
         routes[req.url ?? '']?.(req, res);
       });
     });
@@ -113,11 +145,17 @@ describe('merchant session answers that are not a session', () => {
   });
 
   it('posts the request Apple expects', async () => {
-    await expect(client.requestSession(new URL(`${base}/ok`), 'shop.example.kz')).resolves.toEqual({ merchantSessionIdentifier: 'S', nonce: 'n' });
+    await expect(client.requestSession(new URL(`${base}/ok`), 'shop.example.kz')).resolves.toEqual({
+      merchantSessionIdentifier: 'S',
+      nonce: 'n',
+    });
     const last = seen.at(-1)!;
     expect(last.contentType).toBe('application/json');
     expect(JSON.parse(last.body)).toEqual({
-      merchantIdentifier: 'merchant.kz.test', displayName: 'Shop', initiative: 'web', initiativeContext: 'shop.example.kz',
+      merchantIdentifier: 'merchant.kz.test',
+      displayName: 'Shop',
+      initiative: 'web',
+      initiativeContext: 'shop.example.kz',
     });
   });
 
@@ -133,7 +171,11 @@ describe('merchant session answers that are not a session', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    expect(await codeOf(client.requestSession(new URL(`http://127.0.0.1:${port}/ok`), 'shop.example.kz'))).toBe('apple_unavailable');
-    expect(await codeOf(client.requestSession(new URL(`${base}/silent`), 'shop.example.kz', AbortSignal.timeout(20)))).toBe('apple_unavailable');
+    expect(await codeOf(client.requestSession(new URL(`http://127.0.0.1:${port}/ok`), 'shop.example.kz'))).toBe(
+      'apple_unavailable',
+    );
+    expect(
+      await codeOf(client.requestSession(new URL(`${base}/silent`), 'shop.example.kz', AbortSignal.timeout(20))),
+    ).toBe('apple_unavailable');
   });
 });

@@ -34,7 +34,11 @@ export interface MerchantSessionClient {
 
 function unavailable(why: string, cause?: unknown): ProxyError {
   // Apple's body is never quoted: it may echo the merchant's identifiers back.
-  return new ProxyError('apple_unavailable', `Apple Pay merchant validation failed: ${why}`, cause === undefined ? undefined : { cause });
+  return new ProxyError(
+    'apple_unavailable',
+    `Apple Pay merchant validation failed: ${why}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -84,7 +88,9 @@ export function createMerchantSessionClient(o: MerchantSessionClientOptions): Me
         statusCode = response.statusCode;
         if (statusCode < 200 || statusCode > 299) {
           await response.body.dump().catch(() => undefined);
-          throw unavailable(statusCode >= 300 && statusCode < 400 ? `a redirect (${statusCode})` : `HTTP ${statusCode}`);
+          throw unavailable(
+            statusCode >= 300 && statusCode < 400 ? `a redirect (${statusCode})` : `HTTP ${statusCode}`,
+          );
         }
         const chunks: Buffer[] = [];
         let size = 0;
@@ -108,7 +114,8 @@ export function createMerchantSessionClient(o: MerchantSessionClientOptions): Me
       } catch {
         throw unavailable('the answer is not JSON');
       }
-      if (typeof json !== 'object' || json === null || Array.isArray(json)) throw unavailable('the answer is not a JSON object');
+      if (typeof json !== 'object' || json === null || Array.isArray(json))
+        throw unavailable('the answer is not a JSON object');
       return json;
     },
     async close() {

@@ -1,19 +1,24 @@
 /** @module Pure: checks the shape of an Apple Pay `paymentData` object and decodes its base64 and hex fields. */
 import { PaymentTokenError } from './payment-token-error.js';
 
-/** The `paymentData` object of an `ApplePayPaymentToken`, as Apple sends it. */
-export interface ApplePayPaymentData {
+/**
+ * The `paymentData` object of an `ApplePayPaymentToken`, as Apple sends it: exactly the fields Apple signs or uses to
+ * pick the key. (A type, not an interface, so it is also a plain `Record<string, unknown>`.)
+ */
+export type ApplePayPaymentData = {
   version: 'EC_v1' | 'RSA_v1';
   data: string;
   signature: string;
   header: {
+    /** EC_v1 only. */
     ephemeralPublicKey?: string;
+    /** RSA_v1 only. */
     wrappedKey?: string;
     publicKeyHash: string;
     transactionId: string;
     applicationData?: string;
   };
-}
+};
 
 /** A `paymentData` whose fields are checked and decoded to bytes. */
 export interface DecodedPaymentData {
@@ -64,7 +69,8 @@ function base64Field(value: unknown, name: string, maxBytes: number): Buffer {
 
 function hexField(value: unknown, name: string, maxBytes: number): Buffer {
   if (typeof value !== 'string' || value.length === 0) throw malformed(`${name} is missing or not a string.`);
-  if (value.length > maxBytes * 2 || !HEX.test(value)) throw malformed(`${name} is not hex of at most ${maxBytes} bytes.`);
+  if (value.length > maxBytes * 2 || !HEX.test(value))
+    throw malformed(`${name} is not hex of at most ${maxBytes} bytes.`);
   return Buffer.from(value, 'hex');
 }
 

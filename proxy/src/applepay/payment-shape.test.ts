@@ -4,7 +4,12 @@ import { ProxyError } from '../errors.js';
 import { cleanPayment, cleanPaymentData, MAX_ADDRESS_LINES, MAX_CONTACT_FIELD_CHARS } from './payment-shape.js';
 
 /** Tokens Apple really made (see fixtures/README.md). */
-const TOKENS = ['basistheory-ec-token.json', 'basistheory-rsa-token.json', 'processout-token.json', 'processout-token-rsa.json'].map(
+const TOKENS = [
+  'basistheory-ec-token.json',
+  'basistheory-rsa-token.json',
+  'processout-token.json',
+  'processout-token-rsa.json',
+].map(
   (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, any>,
 );
 const EC = TOKENS[0]!;
@@ -30,19 +35,32 @@ describe('cleanPayment and cleanPaymentData', () => {
   it.each(TOKENS.map((t, i) => [i, t] as const))('keep real token %i exactly as Apple made it', (_i, token) => {
     const payment = {
       token,
-      billingContact: { givenName: 'Arman', familyName: 'Ali', addressLines: ['Abay 1', 'flat 2'], countryCode: 'KZ', postalCode: '050000' },
+      billingContact: {
+        givenName: 'Arman',
+        familyName: 'Ali',
+        addressLines: ['Abay 1', 'flat 2'],
+        countryCode: 'KZ',
+        postalCode: '050000',
+      },
       shippingContact: { emailAddress: 'arman@example.kz', phoneNumber: '+77771232380' },
     };
     expect(clean(structuredClone(payment))).toEqual(payment);
   });
 
   it('rebuilds paymentData in Apple’s order with only the signed fields', () => {
-    const pd = { ...structuredClone(EC.paymentData), extra: 1, header: { ...EC.paymentData.header, wrappedKey: 'QUJD', more: [1] } };
+    const pd = {
+      ...structuredClone(EC.paymentData),
+      extra: 1,
+      header: { ...EC.paymentData.header, wrappedKey: 'QUJD', more: [1] },
+    };
     const out = cleanPaymentData(pd);
     expect(Object.keys(out)).toEqual(['version', 'data', 'signature', 'header']);
     expect(Object.keys(out.header)).toEqual(['ephemeralPublicKey', 'publicKeyHash', 'transactionId']);
     expect(out).toEqual(EC.paymentData);
-    const rsa = cleanPaymentData({ ...structuredClone(RSA.paymentData), header: { ...RSA.paymentData.header, ephemeralPublicKey: 'QUJD' } });
+    const rsa = cleanPaymentData({
+      ...structuredClone(RSA.paymentData),
+      header: { ...RSA.paymentData.header, ephemeralPublicKey: 'QUJD' },
+    });
     expect(Object.keys(rsa.header)).toEqual(['wrappedKey', 'publicKeyHash', 'transactionId']);
   });
 
@@ -57,13 +75,19 @@ describe('cleanPayment and cleanPaymentData', () => {
 
   it('drops unknown keys at every level, never the object that came in', () => {
     const input = {
-      token: { ...structuredClone(EC), extra: 'x', paymentMethod: { ...EC.paymentMethod, secret: 'x', paymentPass: { activationState: 'activated', x: 1 } } },
+      token: {
+        ...structuredClone(EC),
+        extra: 'x',
+        paymentMethod: { ...EC.paymentMethod, secret: 'x', paymentPass: { activationState: 'activated', x: 1 } },
+      },
       billingContact: { givenName: 'A', constructor: 'x', future: { a: 1 } },
       shippingContact: null,
       extra: { a: 1 },
     };
     // As JSON.parse reads it: "__proto__" becomes an own key, not the prototype.
-    const parsed = JSON.parse(JSON.stringify(input).replace('"givenName":"A"', '"givenName":"A","__proto__":{"polluted":true}'));
+    const parsed = JSON.parse(
+      JSON.stringify(input).replace('"givenName":"A"', '"givenName":"A","__proto__":{"polluted":true}'),
+    );
     expect(Object.hasOwn(parsed.billingContact, '__proto__')).toBe(true);
     const out = clean(parsed);
     expect(out).toEqual({
@@ -109,7 +133,13 @@ describe('cleanPayment and cleanPaymentData', () => {
   });
 
   it('takes the longest fields Apple’s limits allow', () => {
-    const p = { token: structuredClone(EC), billingContact: { familyName: 'x'.repeat(MAX_CONTACT_FIELD_CHARS), addressLines: Array(MAX_ADDRESS_LINES).fill('x') } };
+    const p = {
+      token: structuredClone(EC),
+      billingContact: {
+        familyName: 'x'.repeat(MAX_CONTACT_FIELD_CHARS),
+        addressLines: Array(MAX_ADDRESS_LINES).fill('x'),
+      },
+    };
     expect(clean(p).billingContact).toEqual(p.billingContact);
   });
 
@@ -125,7 +155,12 @@ describe('cleanPayment and cleanPaymentData', () => {
     ['applicationData an array', (pd) => (pd.header.applicationData = [[[]]])],
     ['publicKeyHash of another length', (pd) => (pd.header.publicKeyHash = 'QUJD')],
     ['data longer than the decoder takes', (pd) => (pd.data = 'A'.repeat(200_000))],
-    ['an empty object', (pd) => Object.keys(pd).forEach((k) => delete pd[k])],
+    [
+      'an empty object',
+      (pd) => {
+        for (const k of Object.keys(pd)) delete pd[k];
+      },
+    ],
   ])('paymentData with %s → token_invalid', (_name, spoil) => {
     const pd = structuredClone(EC.paymentData);
     spoil(pd);

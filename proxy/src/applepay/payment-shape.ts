@@ -8,7 +8,7 @@
  * reaches the bank. `null` is taken as an absent optional field: a client serialising Apple's object may write one.
  */
 import { ProxyError } from '../errors.js';
-import { decodePaymentData } from './payment-data.js';
+import { type ApplePayPaymentData, decodePaymentData } from './payment-data.js';
 import { PaymentTokenError } from './payment-token-error.js';
 
 /** Longest contact field: a name, an address line, a postal code; Apple's sheet keeps them far shorter. */
@@ -59,25 +59,13 @@ export type ApplePayPaymentMethodShape = { [K in (typeof PAYMENT_METHOD_FIELDS)[
   billingContact?: ApplePayContactShape;
 };
 
-/** A checked `paymentData`, with exactly the fields Apple signs or uses to pick the key. */
-export type ApplePayPaymentDataShape = {
-  version: 'EC_v1' | 'RSA_v1';
-  data: string;
-  signature: string;
-  header: {
-    /** EC_v1 only. */
-    ephemeralPublicKey?: string;
-    /** RSA_v1 only. */
-    wrappedKey?: string;
-    publicKeyHash: string;
-    transactionId: string;
-    applicationData?: string;
-  };
-};
-
 /** An `ApplePayPayment` rebuilt from its known fields; `paymentData` is still to be checked by {@link cleanPaymentData}. */
 export type PaymentEnvelope = {
-  token: { paymentData: Record<string, unknown>; paymentMethod?: ApplePayPaymentMethodShape; transactionIdentifier?: string };
+  token: {
+    paymentData: Record<string, unknown>;
+    paymentMethod?: ApplePayPaymentMethodShape;
+    transactionIdentifier?: string;
+  };
   billingContact?: ApplePayContactShape;
   shippingContact?: ApplePayContactShape;
 };
@@ -99,7 +87,8 @@ function refuse(path: string, rule: string): never {
 function optionalString(o: Record<string, unknown>, key: string, path: string, max: number): string | undefined {
   const v = own(o, key);
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length > max) refuse(`${path}.${key}`, `must be a string of at most ${max} characters`);
+  if (typeof v !== 'string' || v.length > max)
+    refuse(`${path}.${key}`, `must be a string of at most ${max} characters`);
   return v;
 }
 
@@ -174,7 +163,12 @@ export function cleanPayment(input: unknown): PaymentEnvelope {
   const out: PaymentEnvelope = { token: { paymentData } };
   const method = optionalObject(token, 'paymentMethod', 'payment.token');
   if (method) out.token.paymentMethod = paymentMethod(method, 'payment.token.paymentMethod');
-  const transactionIdentifier = optionalString(token, 'transactionIdentifier', 'payment.token', MAX_TRANSACTION_IDENTIFIER_CHARS);
+  const transactionIdentifier = optionalString(
+    token,
+    'transactionIdentifier',
+    'payment.token',
+    MAX_TRANSACTION_IDENTIFIER_CHARS,
+  );
   if (transactionIdentifier !== undefined) out.token.transactionIdentifier = transactionIdentifier;
   for (const c of ['billingContact', 'shippingContact'] as const) {
     const v = optionalObject(input, c, 'payment');
@@ -195,7 +189,7 @@ export function cleanPayment(input: unknown): PaymentEnvelope {
  * ```
  * @throws {ProxyError} `token_invalid`, naming the check.
  */
-export function cleanPaymentData(input: Record<string, unknown>): ApplePayPaymentDataShape {
+export function cleanPaymentData(input: Record<string, unknown>): ApplePayPaymentData {
   // Copied field by field first (own properties only), and that copy is what is checked and passed on.
   const h = own(input, 'header');
   const header = isObject(h)
@@ -208,7 +202,7 @@ export function cleanPaymentData(input: Record<string, unknown>): ApplePayPaymen
       }
     : h;
   const copy = { version: own(input, 'version'), data: own(input, 'data'), signature: own(input, 'signature'), header };
-  let version: ApplePayPaymentDataShape['version'];
+  let version: ApplePayPaymentData['version'];
   try {
     ({ version } = decodePaymentData(copy));
   } catch (err) {
@@ -220,7 +214,7 @@ export function cleanPaymentData(input: Record<string, unknown>): ApplePayPaymen
   // decodePaymentData checked each field kept below: a string of the right kind and size.
   const checked = copy.header as Record<string, unknown>;
   const key = version === 'EC_v1' ? 'ephemeralPublicKey' : 'wrappedKey';
-  const out: ApplePayPaymentDataShape = {
+  const out: ApplePayPaymentData = {
     version,
     data: copy.data as string,
     signature: copy.signature as string,

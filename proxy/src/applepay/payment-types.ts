@@ -22,4 +22,3 @@ export interface ApplePayPayment {
   billingContact?: ApplePayContact;
   shippingContact?: ApplePayContact;
 }
-

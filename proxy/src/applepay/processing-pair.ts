@@ -1,5 +1,13 @@
 /** @module Loads a Payment Processing certificate and key once: key type, `publicKeyHash`, merchant identifier hash. */
-import { createECDH, createHash, createPrivateKey, createPublicKey, X509Certificate, type ECDH, type KeyObject } from 'node:crypto';
+import {
+  createECDH,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  X509Certificate,
+  type ECDH,
+  type KeyObject,
+} from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { PaymentTokenError } from './payment-token-error.js';

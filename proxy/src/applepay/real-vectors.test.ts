@@ -6,7 +6,12 @@
 import { constants, privateDecrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createPaymentTokenDecryptor, PaymentTokenError, verifyPaymentTokenSignature, type ProcessingPair } from './decrypt-token.js';
+import {
+  createPaymentTokenDecryptor,
+  PaymentTokenError,
+  verifyPaymentTokenSignature,
+  type ProcessingPair,
+} from './decrypt-token.js';
 import { decodePaymentData } from './payment-data.js';
 import { loadProcessingPair } from './processing-pair.js';
 import { parseSignedData } from './signed-data.js';
@@ -69,11 +74,16 @@ const payuSandbox: Vector = {
   // merchant.sandbox.payu, which the EC_v1 key derivation needs.
   pair: { certPem: fixture('payu-sandbox-synthetic-cert.pem'), keyPem: fixture('payu-sandbox-key.pem') },
   // The payload file leaves out the `paymentData` object; PayU's README shows this cryptogram (and no ECI).
-  payload: { ...JSON.parse(fixture('payu-sandbox-payload.json')), paymentData: { onlinePaymentCryptogram: 'AOm+7lPDSbobAGVT7hmNAoABFA==' } },
+  payload: {
+    ...JSON.parse(fixture('payu-sandbox-payload.json')),
+    paymentData: { onlinePaymentCryptogram: 'AOm+7lPDSbobAGVT7hmNAoABFA==' },
+  },
 };
 
 const VECTORS = [basistheoryRsa, basistheoryEc, chimanwadike, payuSandbox];
-const WITH_KEYS = VECTORS.filter((v): v is Vector & Required<Pick<Vector, 'pair' | 'payload'>> => !!v.pair && !!v.payload);
+const WITH_KEYS = VECTORS.filter(
+  (v): v is Vector & Required<Pick<Vector, 'pair' | 'payload'>> => !!v.pair && !!v.payload,
+);
 
 const day = (d: Date): string => d.toISOString().slice(0, 10);
 
@@ -85,11 +95,16 @@ describe.each(VECTORS)('$name', (vector) => {
     const { certificates } = parseSignedData(decodePaymentData(vector.paymentData).signature);
     const leaf = certificates.find((c) => !c.x509.ca)!.x509;
     expect(leaf.subject).toContain(`CN=${vector.signer.cn}`);
-    expect([day(new Date(leaf.validFrom)), day(new Date(leaf.validTo))]).toEqual([vector.signer.validFrom, vector.signer.validTo]);
+    expect([day(new Date(leaf.validFrom)), day(new Date(leaf.validTo))]).toEqual([
+      vector.signer.validFrom,
+      vector.signer.validTo,
+    ]);
   });
 
   it('verifies its signature just after its signingTime', async () => {
-    await expect(verifyPaymentTokenSignature(vector.paymentData, { now: justAfter })).resolves.toEqual({ signingTime: vector.signingTime });
+    await expect(verifyPaymentTokenSignature(vector.paymentData, { now: justAfter })).resolves.toEqual({
+      signingTime: vector.signingTime,
+    });
   });
 
   it('is refused a day later as expired', async () => {
@@ -108,16 +123,21 @@ describe.each(WITH_KEYS)('$name with its processing key', (vector) => {
   });
 
   it('is refused a day later as expired, before anything is decrypted', async () => {
-    const err = await decryptor.decrypt(vector.paymentData, new Date(vector.signingTime.getTime() + DAY)).catch((e: unknown) => e);
+    const err = await decryptor
+      .decrypt(vector.paymentData, new Date(vector.signingTime.getTime() + DAY))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'signing_time_too_old', expired: true });
   });
 
   it('is refused with a flipped ciphertext byte, even inside the allowed age', async () => {
     const data = Buffer.from(vector.paymentData.data, 'base64');
     data[0] = (data[0] ?? 0) ^ 0x01;
-    const err = await decryptor.decrypt({ ...vector.paymentData, data: data.toString('base64') }, new Date(vector.signingTime.getTime() + SECOND)).catch(
-      (e: unknown) => e,
-    );
+    const err = await decryptor
+      .decrypt(
+        { ...vector.paymentData, data: data.toString('base64') },
+        new Date(vector.signingTime.getTime() + SECOND),
+      )
+      .catch((e: unknown) => e);
     // The signature covers `data`, so the digest check catches it before decryption is tried.
     expect(err).toMatchObject({ code: 'message_digest_mismatch' });
   });
@@ -135,7 +155,11 @@ describe('the newer CMS encoding: SHA-256 named without the NULL parameter', () 
   it('is read as SHA-256 (digest and signature algorithms) and verifies', async () => {
     const { signerInfo } = parseSignedData(Buffer.from(basistheoryEc.paymentData.signature, 'base64'));
     expect(signerInfo.digestAlgorithm).toBe('2.16.840.1.101.3.4.2.1');
-    await expect(verifyPaymentTokenSignature(basistheoryEc.paymentData, { now: new Date(basistheoryEc.signingTime.getTime() + SECOND) })).resolves.toBeTruthy();
+    await expect(
+      verifyPaymentTokenSignature(basistheoryEc.paymentData, {
+        now: new Date(basistheoryEc.signingTime.getTime() + SECOND),
+      }),
+    ).resolves.toBeTruthy();
   });
 });
 
@@ -148,6 +172,8 @@ describe('RSA_v1 key wrapping, as the real Basis Theory token shows', () => {
   });
 
   it('is not RSA-OAEP with SHA-1 (the OAEP default)', () => {
-    expect(() => privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, wrappedKey)).toThrow();
+    expect(() =>
+      privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, wrappedKey),
+    ).toThrow();
   });
 });

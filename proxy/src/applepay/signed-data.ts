@@ -56,7 +56,10 @@ const SIGNER_INFO_SCHEMA = new asn1js.Sequence({
       value: [
         new asn1js.Sequence({
           name: 'issuerAndSerialNumber',
-          value: [new asn1js.Sequence({ name: 'issuer', value: [new asn1js.Repeated({ value: new asn1js.Set() })] }), new asn1js.Integer({ name: 'serialNumber' })],
+          value: [
+            new asn1js.Sequence({ name: 'issuer', value: [new asn1js.Repeated({ value: new asn1js.Set() })] }),
+            new asn1js.Integer({ name: 'serialNumber' }),
+          ],
         }),
         new asn1js.Primitive({ name: 'subjectKeyIdentifier', idBlock: { tagClass: 3, tagNumber: 0 } }),
       ],
@@ -132,7 +135,7 @@ function malformed(why: string): never {
 }
 
 function signerInfoOf(blocks: asn1js.AsnType[] | undefined): SignerInfoFields {
-  if (!blocks || blocks.length !== 1) malformed('does not have exactly one signer');
+  if (blocks?.length !== 1) malformed('does not have exactly one signer');
   const block = blocks[0]!;
   const match = asn1js.compareSchema(block, block, SIGNER_INFO_SCHEMA);
   if (!match.verified) malformed('has a malformed SignerInfo');
@@ -187,7 +190,8 @@ function parseWhole(der: Uint8Array): ParsedSignedData {
   const certificates: ChainCertificate[] = [];
   for (const block of (fields.certificateList as asn1js.BaseBlock[] | undefined) ?? []) {
     // Only X.509 certificates (a universal SEQUENCE) belong here; attribute certificates are not Apple's.
-    if (block.idBlock.tagClass !== 1 || block.idBlock.tagNumber !== 16) malformed('embeds something other than a certificate');
+    if (block.idBlock.tagClass !== 1 || block.idBlock.tagNumber !== 16)
+      malformed('embeds something other than a certificate');
     try {
       certificates.push(chainCertificate(block.valueBeforeDecodeView));
     } catch {
@@ -240,13 +244,17 @@ function parseWithKnownPrefix(der: Buffer): ParsedSignedData | undefined {
   for (const entry of prefixes) {
     const { prefix, suffix } = entry;
     if (der.length <= prefix.length + suffix.length) continue;
-    if (!der.subarray(0, prefix.length).equals(prefix) || !der.subarray(der.length - suffix.length).equals(suffix)) continue;
+    if (!der.subarray(0, prefix.length).equals(prefix) || !der.subarray(der.length - suffix.length).equals(suffix))
+      continue;
     const middle = new Uint8Array(der.subarray(prefix.length, der.length - suffix.length));
     const asn = asn1js.fromBER(middle);
     if (asn.offset !== middle.length) malformed('is not one DER/BER structure');
     const set = asn1js.compareSchema(asn.result, asn.result, SIGNER_INFOS_SCHEMA);
     if (!set.verified) malformed('is not a well-formed SignedData');
-    return { certificates: entry.certificates, signerInfo: signerInfoOf(set.result.signerInfos as asn1js.AsnType[] | undefined) };
+    return {
+      certificates: entry.certificates,
+      signerInfo: signerInfoOf(set.result.signerInfos as asn1js.AsnType[] | undefined),
+    };
   }
   return undefined;
 }

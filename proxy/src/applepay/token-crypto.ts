@@ -1,5 +1,14 @@
 /** @module Restores a token's symmetric key (EC_v1: ECDH + Apple's KDF; RSA_v1: RSA-OAEP) and opens `data` (AES-GCM). */
-import { constants, createDecipheriv, createHash, createPublicKey, diffieHellman, privateDecrypt, type ECDH, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createDecipheriv,
+  createHash,
+  createPublicKey,
+  diffieHellman,
+  privateDecrypt,
+  type ECDH,
+  type KeyObject,
+} from 'node:crypto';
 import { GCM_TAG_BYTES } from './payment-data.js';
 import { PaymentTokenError } from './payment-token-error.js';
 
@@ -50,7 +59,11 @@ function uncompressedP256Point(spki: Buffer): Buffer | undefined {
  * then Apple's KDF. Throws `ephemeral_key_invalid` for a key that is not a P-256 point (OpenSSL checks
  * the point is on the curve either way).
  */
-export function restoreEcV1Key(ephemeralPublicKeyDer: Buffer, key: { privateKey: KeyObject; ecdh?: ECDH | undefined }, merchantIdHash: Buffer): Buffer {
+export function restoreEcV1Key(
+  ephemeralPublicKeyDer: Buffer,
+  key: { privateKey: KeyObject; ecdh?: ECDH | undefined },
+  merchantIdHash: Buffer,
+): Buffer {
   let sharedSecret: Buffer;
   try {
     const point = uncompressedP256Point(ephemeralPublicKeyDer);
@@ -73,7 +86,10 @@ export function restoreEcV1Key(ephemeralPublicKeyDer: Buffer, key: { privateKey:
 export function restoreRsaV1Key(wrappedKey: Buffer, privateKey: KeyObject): Buffer {
   let key: Buffer;
   try {
-    key = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrappedKey);
+    key = privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      wrappedKey,
+    );
   } catch {
     throw new PaymentTokenError('key_unwrap_failed', 'The wrapped key does not unwrap with the processing key.');
   }

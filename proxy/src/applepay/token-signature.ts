@@ -58,7 +58,8 @@ function findSigner(certificates: ChainCertificate[], signerInfo: SignerInfoFiel
   }
   // The issuer is compared as DER (pkijs's isEqual with an ArrayBuffer): a CMS signer copies its certificate's issuer.
   const leaf = certificates.find(
-    (c) => sameBytes(c.cert.serialNumber.valueBlock.valueHexView, sid.serialNumber) && c.cert.issuer.isEqual(sid.issuer),
+    (c) =>
+      sameBytes(c.cert.serialNumber.valueBlock.valueHexView, sid.serialNumber) && c.cert.issuer.isEqual(sid.issuer),
   );
   return leaf ?? fail('signer_certificate_missing', "The signer's certificate is not in the token signature.");
 }
@@ -108,9 +109,13 @@ export function createTokenSignatureVerifier(rootCaPem?: string): TokenSignature
       const leaf = findSigner(certificates, signerInfo);
       const intermediate = certificates.find((c) => c !== leaf && c.cert.subject.isEqual(leaf.cert.issuer));
       if (!intermediate) {
-        return fail('intermediate_certificate_missing', 'The certificate that issued the signer is not in the token signature.');
+        return fail(
+          'intermediate_certificate_missing',
+          'The certificate that issued the signer is not in the token signature.',
+        );
       }
-      if (!leaf.extensionOids.has(LEAF_OID)) fail('leaf_oid_missing', `The signing certificate lacks Apple's OID ${LEAF_OID}.`);
+      if (!leaf.extensionOids.has(LEAF_OID))
+        fail('leaf_oid_missing', `The signing certificate lacks Apple's OID ${LEAF_OID}.`);
       if (!intermediate.extensionOids.has(INTERMEDIATE_OID)) {
         fail('intermediate_oid_missing', `The intermediate certificate lacks Apple's OID ${INTERMEDIATE_OID}.`);
       }
@@ -128,9 +133,16 @@ export function createTokenSignatureVerifier(rootCaPem?: string): TokenSignature
       const signingTime = (signingTimeValue as asn1js.UTCTime).toDate();
       if (Number.isNaN(signingTime.getTime())) fail('signature_malformed', 'signingTime is not a valid time.');
 
-      for (const [name, cert] of [['signing', leaf], ['intermediate', intermediate], ['root', root]] as const) {
+      for (const [name, cert] of [
+        ['signing', leaf],
+        ['intermediate', intermediate],
+        ['root', root],
+      ] as const) {
         if (!isValidAt(cert, signingTime)) {
-          fail('certificate_not_valid_at_signing_time', `The ${name} certificate was not valid at the token's signingTime.`);
+          fail(
+            'certificate_not_valid_at_signing_time',
+            `The ${name} certificate was not valid at the token's signingTime.`,
+          );
         }
       }
 
@@ -142,7 +154,8 @@ export function createTokenSignatureVerifier(rootCaPem?: string): TokenSignature
       const algorithmFits =
         (signatureAlgorithm === OID_ECDSA_SHA256 && leafKeyType === 'ec') ||
         ((signatureAlgorithm === OID_RSA || signatureAlgorithm === OID_RSA_SHA256) && leafKeyType === 'rsa');
-      if (!algorithmFits) fail('signature_algorithm_unsupported', 'The token signature algorithm is not one Apple uses.');
+      if (!algorithmFits)
+        fail('signature_algorithm_unsupported', 'The token signature algorithm is not one Apple uses.');
 
       const messageDigest = singleAttributeValue(signerInfo, OID_MESSAGE_DIGEST);
       if (!(messageDigest instanceof asn1js.OctetString)) {

@@ -13,7 +13,7 @@ import { createPublicKeyCache } from './public-key-cache.js';
 import { checkStatus, type StatusOutcome } from './status.js';
 import { createTokenSource, type TokenScope } from './tokens.js';
 
-export { type EpayTimeouts } from './bank-line.js';
+export type { EpayTimeouts } from './bank-line.js';
 export { classifyCryptopay, type CryptopayOutcome, NOT_FINAL_CODES } from './cryptopay.js';
 export { STATUS_NOT_FOUND, STATUS_OK, type StatusOutcome } from './status.js';
 export { EPAY_SCOPE, type TokenResult, type TokenScope } from './tokens.js';
@@ -62,8 +62,11 @@ export function createEpayClient(opts: EpayClientOptions) {
     status: (scope: TokenScope, deadline: number): Promise<StatusOutcome> =>
       checkStatus(line, () => tokens.getTerminalToken(deadline), scope, deadline),
     /** Sends the 3-D Secure result with a payment token. */
-    confirm: (input: { id: string; paRes: string; md: string }, token: string, deadline: number): Promise<ConfirmResult> =>
-      sendConfirm(line, input, token, deadline),
+    confirm: (
+      input: { id: string; paRes: string; md: string },
+      token: string,
+      deadline: number,
+    ): Promise<ConfirmResult> => sendConfirm(line, input, token, deadline),
     close: () => line.agent.close(),
   };
 }

@@ -17,7 +17,11 @@ export async function sendConfirm(
 ): Promise<ConfirmResult> {
   const res = await bankCall(line.agent, `${line.credentials.api}/payment/confirm`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/html', authorization: `Bearer ${token}` },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/html',
+      authorization: `Bearer ${token}`,
+    },
     body: JSON.stringify({ ID: input.id, PaRes: input.paRes, MD: input.md }),
     timeoutMs: remaining(deadline, line.timeouts.confirmMs),
   });

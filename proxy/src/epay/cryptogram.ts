@@ -13,6 +13,11 @@ export interface CryptogramFields {
  * The key order is fixed (hpan, expDate, cvc, terminalId) and the JSON has no spaces, as the bank's example.
  */
 export function encryptCryptogram(fields: CryptogramFields, key: KeyObject): string {
-  const plain = JSON.stringify({ hpan: fields.hpan, expDate: fields.expDate, cvc: fields.cvc, terminalId: fields.terminalId });
+  const plain = JSON.stringify({
+    hpan: fields.hpan,
+    expDate: fields.expDate,
+    cvc: fields.cvc,
+    terminalId: fields.terminalId,
+  });
   return publicEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(plain, 'utf8')).toString('base64');
 }

@@ -12,13 +12,27 @@ const SECURE3D = { paReq: 'cGFyZXE=', md: 'md-1', action: 'https://epay.homebank
 
 describe('classifyCryptopay', () => {
   it('a 200 with an id is paid', () => {
-    expect(classifyCryptopay(answer(200, { id: 'p1', reference: '114537489258' }))).toEqual({ kind: 'paid', id: 'p1', reference: '114537489258' });
+    expect(classifyCryptopay(answer(200, { id: 'p1', reference: '114537489258' }))).toEqual({
+      kind: 'paid',
+      id: 'p1',
+      reference: '114537489258',
+    });
   });
 
   it('a 200 with secure3D is 3-D Secure, only with every field and an https (or loopback http) action', () => {
-    expect(classifyCryptopay(answer(200, { id: 'p1', secure3D: SECURE3D }))).toEqual({ kind: '3ds', id: 'p1', ...SECURE3D });
-    expect(classifyCryptopay(answer(200, { id: 'p1', secure3D: { ...SECURE3D, action: 'http://127.0.0.1:9/3ds' } })).kind).toBe('3ds');
-    for (const secure3D of [{ ...SECURE3D, action: 'http://evil.example/3ds' }, { ...SECURE3D, action: 'javascript:alert(1)' }, { ...SECURE3D, md: '' }]) {
+    expect(classifyCryptopay(answer(200, { id: 'p1', secure3D: SECURE3D }))).toEqual({
+      kind: '3ds',
+      id: 'p1',
+      ...SECURE3D,
+    });
+    expect(
+      classifyCryptopay(answer(200, { id: 'p1', secure3D: { ...SECURE3D, action: 'http://127.0.0.1:9/3ds' } })).kind,
+    ).toBe('3ds');
+    for (const secure3D of [
+      { ...SECURE3D, action: 'http://evil.example/3ds' },
+      { ...SECURE3D, action: 'javascript:alert(1)' },
+      { ...SECURE3D, md: '' },
+    ]) {
       expect(classifyCryptopay(answer(200, { id: 'p1', secure3D })).kind).toBe('unknown');
     }
     expect(classifyCryptopay(answer(200, { secure3D: SECURE3D })).kind).toBe('unknown');
@@ -30,7 +44,11 @@ describe('classifyCryptopay', () => {
     [400, { code: '51', message: 'Insufficient funds' }],
     [200, { code: 487, message: 'Not permitted to merchant' }],
   ])('HTTP %s %j is a refusal for the status call to settle, never a decline by itself', (status, body) => {
-    expect(classifyCryptopay(answer(status, body))).toEqual({ kind: 'refused', bankCode: Number(body.code), message: body.message });
+    expect(classifyCryptopay(answer(status, body))).toEqual({
+      kind: 'refused',
+      bankCode: Number(body.code),
+      message: body.message,
+    });
   });
 
   it('454 and 459 are not final, with a 400 or a 200', () => {
@@ -44,16 +62,27 @@ describe('classifyCryptopay', () => {
   });
 
   it('only the bank’s own 500 with a code is a bank error; gateways’ 502/503/504 and garbage are plainly unknown', () => {
-    expect(classifyCryptopay(answer(500, { code: 1099, message: 'Internal error' }))).toMatchObject({ kind: 'unknown', bankError: true });
+    expect(classifyCryptopay(answer(500, { code: 1099, message: 'Internal error' }))).toMatchObject({
+      kind: 'unknown',
+      bankError: true,
+    });
     expect(classifyCryptopay(answer(500, { message: 'oops' }))).toMatchObject({ kind: 'unknown', bankError: false });
-    for (const status of [502, 503, 504]) expect(classifyCryptopay(answer(status, { code: 1 }))).toMatchObject({ kind: 'unknown', bankError: false });
+    for (const status of [502, 503, 504])
+      expect(classifyCryptopay(answer(status, { code: 1 }))).toMatchObject({ kind: 'unknown', bankError: false });
     expect(classifyCryptopay(answer(200, '<html>ok</html>'))).toMatchObject({ kind: 'unknown', bankError: false });
     expect(classifyCryptopay(answer(200, { code: 0 }))).toMatchObject({ kind: 'unknown' }); // no id: not proof of payment
     expect(classifyCryptopay(answer(400, { message: 'no code' }))).toMatchObject({ kind: 'unknown' });
   });
 
   it('no answer is unknown; a request that never left is not sent', () => {
-    expect(classifyCryptopay({ kind: 'no_answer', reason: 'UND_ERR_HEADERS_TIMEOUT' })).toEqual({ kind: 'unknown', bankError: false, reason: 'UND_ERR_HEADERS_TIMEOUT' });
-    expect(classifyCryptopay({ kind: 'not_sent', reason: 'ECONNREFUSED' })).toEqual({ kind: 'not_sent', reason: 'ECONNREFUSED' });
+    expect(classifyCryptopay({ kind: 'no_answer', reason: 'UND_ERR_HEADERS_TIMEOUT' })).toEqual({
+      kind: 'unknown',
+      bankError: false,
+      reason: 'UND_ERR_HEADERS_TIMEOUT',
+    });
+    expect(classifyCryptopay({ kind: 'not_sent', reason: 'ECONNREFUSED' })).toEqual({
+      kind: 'not_sent',
+      reason: 'ECONNREFUSED',
+    });
   });
 });

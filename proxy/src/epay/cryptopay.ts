@@ -42,7 +42,12 @@ function bankCode(v: unknown): number | undefined {
  * if (outcome.kind === 'unknown') settleWithStatus();
  * ```
  */
-export async function sendCryptopay(line: BankLine, body: Record<string, unknown>, token: string, deadline: number): Promise<CryptopayOutcome> {
+export async function sendCryptopay(
+  line: BankLine,
+  body: Record<string, unknown>,
+  token: string,
+  deadline: number,
+): Promise<CryptopayOutcome> {
   const res = await bankCall(line.agent, `${line.credentials.api}/payment/cryptopay`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },

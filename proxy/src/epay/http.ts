@@ -71,7 +71,12 @@ export async function bankCall(
       }
       chunks.push(chunk as Buffer);
     }
-    return { kind: 'answer', status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+    return {
+      kind: 'answer',
+      status: res.statusCode,
+      headers: res.headers,
+      text: Buffer.concat(chunks).toString('utf8'),
+    };
   } catch (err) {
     const code = errorCode(err);
     return NOT_SENT_CODES.has(code) || failedWhileConnecting(err)

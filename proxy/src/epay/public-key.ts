@@ -6,9 +6,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 
 /** Parses the bank's public key file; throws a plain Error (no key material in it) when it is not an RSA key. */
 export function parseBankPublicKey(text: string): KeyObject {
-  const b64 = text
-    .replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '')
-    .replace(/\s+/g, '');
+  const b64 = text.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '').replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new Error('public.rsa is not PEM or base64');
   const der = Buffer.from(b64, 'base64');
   for (const type of ['spki', 'pkcs1'] as const) {

@@ -21,7 +21,9 @@ beforeAll(async () => {
     req.on('end', () => {
       if (req.url === '/oauth2/token') {
         tokenForms.push(new URLSearchParams(body));
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'T', expires_in: 7200 }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: 'T', expires_in: 7200 }));
         return;
       }
       res.writeHead(next.status, { 'content-type': 'application/json' }).end(next.body);
@@ -29,7 +31,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = createEpayClient({ clientId: 'id', clientSecret: 'secret', terminalId: 'term', oauthUrl: `${base}/oauth2/token`, apiUrl: base });
+  client = createEpayClient({
+    clientId: 'id',
+    clientSecret: 'secret',
+    terminalId: 'term',
+    oauthUrl: `${base}/oauth2/token`,
+    apiUrl: base,
+  });
 });
 afterAll(async () => {
   await client.close();
@@ -64,7 +72,15 @@ describe('the status call', () => {
   });
 
   it('reads a transaction', async () => {
-    const tx = { id: 'p1', invoiceID: scope.invoiceId, amount: 1500, currency: 'KZT', statusName: 'cancel_old', reference: 'r', reasonCode: '00' };
+    const tx = {
+      id: 'p1',
+      invoiceID: scope.invoiceId,
+      amount: 1500,
+      currency: 'KZT',
+      statusName: 'cancel_old',
+      reference: 'r',
+      reasonCode: '00',
+    };
     expect(await statusFor(200, { resultCode: '100', resultMessage: 'SUCCESS', transaction: tx })).toMatchObject({
       kind: 'found',
       statusName: 'CANCEL_OLD',
@@ -83,7 +99,12 @@ describe('the status call', () => {
   it('cryptopay and confirm keep the token asked for the invoice and amount', async () => {
     tokenForms.length = 0;
     await client.getPaymentToken(scope, Date.now() + 3_000);
-    expect(Object.fromEntries(tokenForms[0]!)).toMatchObject({ invoiceID: scope.invoiceId, amount: '1500', currency: 'KZT', terminal: 'term' });
+    expect(Object.fromEntries(tokenForms[0]!)).toMatchObject({
+      invoiceID: scope.invoiceId,
+      amount: '1500',
+      currency: 'KZT',
+      terminal: 'term',
+    });
   });
 });
 

@@ -34,42 +34,45 @@ export async function checkStatus(
   scope: TokenScope,
   deadline: number,
 ): Promise<StatusOutcome> {
-    const tok = await terminalToken();
-    if (!tok.ok) return { kind: 'no_answer', reason: tok.reason };
-    const res = await bankCall(line.agent, `${line.credentials.api}/check-status/payment/transaction/${encodeURIComponent(scope.invoiceId)}`, {
+  const tok = await terminalToken();
+  if (!tok.ok) return { kind: 'no_answer', reason: tok.reason };
+  const res = await bankCall(
+    line.agent,
+    `${line.credentials.api}/check-status/payment/transaction/${encodeURIComponent(scope.invoiceId)}`,
+    {
       method: 'GET',
       headers: { accept: 'application/json', authorization: `Bearer ${tok.token}` },
       timeoutMs: remaining(deadline, line.timeouts.statusMs),
-    });
-    if (res.kind !== 'answer') return { kind: 'no_answer', reason: res.reason };
-    const json = jsonObject(res.text);
-    if (!json) return { kind: 'no_answer', reason: `status: HTTP ${res.status}, not JSON` };
-    // "Invoice not found" is the bank's code 102, whatever the HTTP status (it may come with 400).
-    const resultCode = text(json.resultCode);
-    if (resultCode === STATUS_NOT_FOUND) return { kind: 'not_found' };
-    if (res.status >= 500) return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
-    const tx = json.transaction as Record<string, unknown> | undefined | null;
-    if (tx && typeof tx === 'object' && typeof tx.statusName === 'string') {
-      if (text(tx.invoiceID ?? tx.invoiceId) !== '' && text(tx.invoiceID ?? tx.invoiceId) !== scope.invoiceId) {
-        return { kind: 'no_answer', reason: 'status: answer for another invoice' };
-      }
-      // A transaction for another amount or currency is not this payment's.
-      if (tx.amount !== undefined && Number(tx.amount) !== scope.amount) {
-        return { kind: 'no_answer', reason: 'status: answer for another amount' };
-      }
-      if (typeof tx.currency === 'string' && tx.currency !== '' && tx.currency !== scope.currency) {
-        return { kind: 'no_answer', reason: 'status: answer for another currency' };
-      }
-      return {
-        kind: 'found',
-        statusName: tx.statusName.toUpperCase(),
-        id: text(tx.id),
-        reference: text(tx.reference),
-        reasonCode: text(tx.reasonCode),
-        message: text(tx.reason ?? tx.reasonMessage ?? json.resultMessage),
-      };
+    },
+  );
+  if (res.kind !== 'answer') return { kind: 'no_answer', reason: res.reason };
+  const json = jsonObject(res.text);
+  if (!json) return { kind: 'no_answer', reason: `status: HTTP ${res.status}, not JSON` };
+  // "Invoice not found" is the bank's code 102, whatever the HTTP status (it may come with 400).
+  const resultCode = text(json.resultCode);
+  if (resultCode === STATUS_NOT_FOUND) return { kind: 'not_found' };
+  if (res.status >= 500) return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
+  const tx = json.transaction as Record<string, unknown> | undefined | null;
+  if (tx && typeof tx === 'object' && typeof tx.statusName === 'string') {
+    if (text(tx.invoiceID ?? tx.invoiceId) !== '' && text(tx.invoiceID ?? tx.invoiceId) !== scope.invoiceId) {
+      return { kind: 'no_answer', reason: 'status: answer for another invoice' };
     }
-    // Any other answer without a transaction (a refused token, "terminal not found", an internal error) tells nothing.
-    return { kind: 'no_answer', reason: `status: HTTP ${res.status}${resultCode ? ` resultCode ${resultCode}` : ''}` };
+    // A transaction for another amount or currency is not this payment's.
+    if (tx.amount !== undefined && Number(tx.amount) !== scope.amount) {
+      return { kind: 'no_answer', reason: 'status: answer for another amount' };
+    }
+    if (typeof tx.currency === 'string' && tx.currency !== '' && tx.currency !== scope.currency) {
+      return { kind: 'no_answer', reason: 'status: answer for another currency' };
+    }
+    return {
+      kind: 'found',
+      statusName: tx.statusName.toUpperCase(),
+      id: text(tx.id),
+      reference: text(tx.reference),
+      reasonCode: text(tx.reasonCode),
+      message: text(tx.reason ?? tx.reasonMessage ?? json.resultMessage),
+    };
   }
-
+  // Any other answer without a transaction (a refused token, "terminal not found", an internal error) tells nothing.
+  return { kind: 'no_answer', reason: `status: HTTP ${res.status}${resultCode ? ` resultCode ${resultCode}` : ''}` };
+}

@@ -87,7 +87,8 @@ export function createTokenSource(line: BankLine) {
     return last;
   }
 
-  const result = (r: Issued | string): TokenResult => (typeof r === 'string' ? { ok: false, reason: r } : { ok: true, token: r.token });
+  const result = (r: Issued | string): TokenResult =>
+    typeof r === 'string' ? { ok: false, reason: r } : { ok: true, token: r.token };
 
   /** The payment token for one operation on this payment: the prefetched one if still good, else a fresh one. */
   async function getPaymentToken(scope: TokenScope, deadline: number): Promise<TokenResult> {

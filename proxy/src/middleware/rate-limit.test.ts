@@ -15,7 +15,10 @@ const PER_MINUTE = 3;
 /** An app behind the limit only, keyed as the proxy keys it, on the address in `x-client`. */
 function limited(perMinute = PER_MINUTE) {
   const app = new Hono();
-  app.use('*', rateLimit(perMinute, (c) => clientKeyOf(c.req.header('x-client') ?? 'unknown')));
+  app.use(
+    '*',
+    rateLimit(perMinute, (c) => clientKeyOf(c.req.header('x-client') ?? 'unknown')),
+  );
   app.all('/', (c) => c.text('ok'));
   app.onError((err) =>
     err instanceof ProxyError
@@ -44,7 +47,12 @@ describe('clientKeyOf', () => {
 
   it('keys an IPv6 address on its /64, whatever its spelling', () => {
     const key = '2001:db8:0:1::/64';
-    for (const a of ['2001:db8:0:1::1', '2001:DB8:0:1:ffff:ffff:ffff:ffff', '2001:0db8:0000:0001:0:0:0:2', '2001:db8:0:1::3%eth0']) {
+    for (const a of [
+      '2001:db8:0:1::1',
+      '2001:DB8:0:1:ffff:ffff:ffff:ffff',
+      '2001:0db8:0000:0001:0:0:0:2',
+      '2001:db8:0:1::3%eth0',
+    ]) {
       expect(clientKeyOf(a)).toBe(key);
     }
     expect(clientKeyOf('2001:db8:0:2::1')).toBe('2001:db8:0:2::/64');
@@ -130,14 +138,22 @@ describe('the 3-D Secure callback of the proxy', () => {
       logger: () => {},
     });
     apps.push(app);
-    const from = (address: string) => ({ 'x-forwarded-for': address, 'content-type': 'application/x-www-form-urlencoded' });
-    const callback = (address: string) => app.request('/3ds/callback?ctx=forged', { method: 'POST', headers: from(address), body: 'PaRes=a&MD=b' });
-    const payment = (address: string) => app.request('/applepay/payments', { method: 'POST', headers: from(address), body: '{' });
+    const from = (address: string) => ({
+      'x-forwarded-for': address,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    const callback = (address: string) =>
+      app.request('/3ds/callback?ctx=forged', { method: 'POST', headers: from(address), body: 'PaRes=a&MD=b' });
+    const payment = (address: string) =>
+      app.request('/applepay/payments', { method: 'POST', headers: from(address), body: '{' });
 
     for (let i = 0; i < PER_MINUTE; i++) expect((await callback('203.0.113.50')).status).toBe(400); // the page for a bad context
     const refused = await callback('203.0.113.50');
     expect(refused.status).toBe(429);
-    expect(await refused.json()).toEqual({ status: 'error', error: { code: 'rate_limited', message: expect.any(String) } });
+    expect(await refused.json()).toEqual({
+      status: 'error',
+      error: { code: 'rate_limited', message: expect.any(String) },
+    });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 
     // The same address still has its whole allowance on the payment endpoints, and spending it leaves the callback's alone.

@@ -26,7 +26,10 @@ const IPV4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0xffff];
  * app.use('/applepay/*', rateLimit(60, (c) => clientKeyOf(getConnInfo(c).remote.address ?? 'unknown')));
  * ```
  */
-export function rateLimit(perMinute: number, clientKey: (c: Parameters<MiddlewareHandler>[0]) => string): MiddlewareHandler {
+export function rateLimit(
+  perMinute: number,
+  clientKey: (c: Parameters<MiddlewareHandler>[0]) => string,
+): MiddlewareHandler {
   if (perMinute <= 0) return (_c, next) => next();
   // No key prefix: each middleware has its own store, and the prefix would only cost a string per request.
   const limiter = new RateLimiterMemory({ points: perMinute, duration: RATE_WINDOW_MS / 1000, keyPrefix: '' });
@@ -38,7 +41,9 @@ export function rateLimit(perMinute: number, clientKey: (c: Parameters<Middlewar
       // The limiter rejects with its result object when the allowance is spent; anything else is a real failure.
       if (!(err instanceof RateLimiterRes)) throw err;
       const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw new ProxyError('rate_limited', 'Too many requests; try again later', { headers: { 'retry-after': String(retryAfter) } });
+      throw new ProxyError('rate_limited', 'Too many requests; try again later', {
+        headers: { 'retry-after': String(retryAfter) },
+      });
     }
     return next();
   };
@@ -64,7 +69,10 @@ export function clientKeyOf(address: string): string {
     const [hi, lo] = [words[6]!, words[7]!];
     return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
   }
-  return `${words.slice(0, IPV6_NETWORK_HEXTETS).map((w) => w.toString(16)).join(':')}::/64`;
+  return `${words
+    .slice(0, IPV6_NETWORK_HEXTETS)
+    .map((w) => w.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The eight 16-bit words of an IPv6 address (a zone such as `%eth0` dropped), or undefined when it is not one. */

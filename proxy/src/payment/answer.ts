@@ -44,7 +44,10 @@ export function mdDigest(md: string): string {
  * ```
  */
 export function paidAnswer(order: Order, id: string, reference: string): PaymentAnswer {
-  return { status: 'paid', payment: { id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency, reference } };
+  return {
+    status: 'paid',
+    payment: { id, invoiceId: order.invoiceId, amount: order.amount, currency: order.currency, reference },
+  };
 }
 
 /**
@@ -54,5 +57,8 @@ export function paidAnswer(order: Order, id: string, reference: string): Payment
  * ```
  */
 export function declinedAnswer(bankCode: number | undefined, message: string): PaymentAnswer {
-  return { status: 'declined', error: { code: 'declined', bankCode: bankCode ?? null, message: message || 'Declined by the bank' } };
+  return {
+    status: 'declined',
+    error: { code: 'declined', bankCode: bankCode ?? null, message: message || 'Declined by the bank' },
+  };
 }

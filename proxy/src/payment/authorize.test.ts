@@ -48,7 +48,12 @@ async function run(cryptopay: CryptopayOutcome, statuses: StatusOutcome[], store
     sealer: createSealer('s'.repeat(40), '3ds-context'),
     appleTokens: { decrypt: async () => Promise.reject(new Error('not in passthrough')), checkShape: async () => {} },
   };
-  const order: Order = { invoiceId: '000123456', amount: 1500, currency: 'KZT', exp: Math.floor(Date.now() / 1000) + 600 };
+  const order: Order = {
+    invoiceId: '000123456',
+    amount: 1500,
+    currency: 'KZT',
+    exp: Math.floor(Date.now() / 1000) + 600,
+  };
   const transactionId = (++seq).toString(16).padStart(8, '0');
   const attempt = new PaymentAttempt(order, { token: { paymentData: { header: { transactionId } } } });
   let answer: PaymentAnswer | undefined;
@@ -63,8 +68,21 @@ async function run(cryptopay: CryptopayOutcome, statuses: StatusOutcome[], store
 }
 
 const refused = (bankCode: number): CryptopayOutcome => ({ kind: 'refused', bankCode, message: 'refused' });
-const found = (statusName: string, id = 'p1'): StatusOutcome => ({ kind: 'found', statusName, id, reference: 'ref', reasonCode: '05', message: 'm' });
-const threeDs: CryptopayOutcome = { kind: '3ds', id: 'A', paReq: 'cGFyZXE=', md: 'md', action: 'https://epay.homebank.kz/3ds' };
+const found = (statusName: string, id = 'p1'): StatusOutcome => ({
+  kind: 'found',
+  statusName,
+  id,
+  reference: 'ref',
+  reasonCode: '05',
+  message: 'm',
+});
+const threeDs: CryptopayOutcome = {
+  kind: '3ds',
+  id: 'A',
+  paReq: 'cGFyZXE=',
+  md: 'md',
+  action: 'https://epay.homebank.kz/3ds',
+};
 const timeout: CryptopayOutcome = { kind: 'unknown', bankError: false, reason: 'UND_ERR_HEADERS_TIMEOUT' };
 const noAnswer: StatusOutcome = { kind: 'no_answer', reason: 'status: HTTP 503' };
 const notFound: StatusOutcome = { kind: 'not_found' };
@@ -76,26 +94,35 @@ describe('a cryptopay refusal', () => {
     expect(r.calls.cryptopay).toBe(1);
   });
 
-  it.each(['FAILED', 'REJECT', '3D', 'CANCEL', 'CANCEL_OLD'])('with the status call showing %s is declined, with the refusal’s code', async (name) => {
-    const r = await run(refused(477), [found(name)]);
-    expect(r.answer).toEqual({ status: 'declined', error: { code: 'declined', bankCode: 477, message: 'refused' } });
-  });
+  it.each(['FAILED', 'REJECT', '3D', 'CANCEL', 'CANCEL_OLD'])(
+    'with the status call showing %s is declined, with the refusal’s code',
+    async (name) => {
+      const r = await run(refused(477), [found(name)]);
+      expect(r.answer).toEqual({ status: 'declined', error: { code: 'declined', bankCode: 477, message: 'refused' } });
+    },
+  );
 
   it('with the bank’s "not found" is declined: the bank answered, nothing is on its way', async () => {
     expect((await run(refused(458), [notFound])).answer).toMatchObject({ status: 'declined' });
   });
 
-  it.each([5, 51, 54, 57, 61, 62, 65, 487])('%s, a final card decline, is declined when the status call cannot answer', async (code) => {
-    const r = await run(refused(code), [noAnswer]);
-    expect(r.answer).toMatchObject({ status: 'declined', error: { bankCode: code } });
-    expect(r.calls.status).toBe(3);
-  });
+  it.each([5, 51, 54, 57, 61, 62, 65, 487])(
+    '%s, a final card decline, is declined when the status call cannot answer',
+    async (code) => {
+      const r = await run(refused(code), [noAnswer]);
+      expect(r.answer).toMatchObject({ status: 'declined', error: { bankCode: code } });
+      expect(r.calls.status).toBe(3);
+    },
+  );
 
-  it.each([477, 458, 497, 502, 493, 494, 1099])('%s, not a final decline, is outcome_unknown when the status call cannot answer', async (code) => {
-    const r = await run(refused(code), [noAnswer]);
-    expect(r.error).toBe('outcome_unknown');
-    expect(r.calls.cryptopay).toBe(1);
-  });
+  it.each([477, 458, 497, 502, 493, 494, 1099])(
+    '%s, not a final decline, is outcome_unknown when the status call cannot answer',
+    async (code) => {
+      const r = await run(refused(code), [noAnswer]);
+      expect(r.error).toBe('outcome_unknown');
+      expect(r.calls.cryptopay).toBe(1);
+    },
+  );
 
   it('a final decline code is still outcome_unknown while the bank shows the payment open (NEW)', async () => {
     expect((await run(refused(51), [found('NEW')])).error).toBe('outcome_unknown');
@@ -103,10 +130,13 @@ describe('a cryptopay refusal', () => {
 });
 
 describe('a cryptopay without a clear answer', () => {
-  it.each(['3D', 'CANCEL', 'CANCEL_OLD'])('a timeout, then the status call shows %s: declined (the customer did not pay)', async (name) => {
-    const r = await run({ kind: 'unknown', bankError: false, reason: 'timeout' }, [found(name)]);
-    expect(r.answer).toMatchObject({ status: 'declined', error: { bankCode: 5 } });
-  });
+  it.each(['3D', 'CANCEL', 'CANCEL_OLD'])(
+    'a timeout, then the status call shows %s: declined (the customer did not pay)',
+    async (name) => {
+      const r = await run({ kind: 'unknown', bankError: false, reason: 'timeout' }, [found(name)]);
+      expect(r.answer).toMatchObject({ status: 'declined', error: { bankCode: 5 } });
+    },
+  );
 
   it('a timeout, then "not found": outcome_unknown (the payment may still be on its way), never re-sent', async () => {
     const r = await run({ kind: 'unknown', bankError: false, reason: 'timeout' }, [notFound]);

@@ -13,7 +13,7 @@ import { isPaid, isUnpaid } from '../epay/status-names.js';
 import { ProxyError } from '../errors.js';
 import { currencyOf, toMinorUnits } from '../order.js';
 import { mdDigest, type PaymentAnswer, THREE_DS_CONTEXT_TTL_MS, type ThreeDsContext } from './answer.js';
-import { PaymentAttempt } from './attempt.js';
+import type { PaymentAttempt } from './attempt.js';
 import type { PaymentDeps } from './deps.js';
 import { invoiceGuard } from './invoice-guard.js';
 import { ANY_FAILURE, settle } from './settle.js';
@@ -24,7 +24,12 @@ export const SETTLE_RESERVE_MS = 8_000;
 export const STATUS_ATTEMPTS = 3;
 export const STATUS_POLL_INTERVAL_MS = 1_000;
 /** Errors after which this attempt left nothing open at the bank (refused before cryptopay, or proven uncharged). */
-const NOTHING_OPEN_CODES: ReadonlySet<string> = new Set(['token_invalid', 'token_expired', 'amount_mismatch', 'bank_unavailable']);
+const NOTHING_OPEN_CODES: ReadonlySet<string> = new Set([
+  'token_invalid',
+  'token_expired',
+  'amount_mismatch',
+  'bank_unavailable',
+]);
 /** How the payment path polls the status call. */
 const SETTLE_POLL = { attempts: STATUS_ATTEMPTS, intervalMs: STATUS_POLL_INTERVAL_MS } as const;
 
@@ -115,7 +120,8 @@ async function earlierAttempt(
 function appleTransactionId(payment: ApplePayPayment): string {
   const header = payment.token.paymentData.header as { transactionId?: unknown } | undefined;
   const txId = typeof header?.transactionId === 'string' ? header.transactionId : '';
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(txId)) throw new ProxyError('token_invalid', 'The Apple Pay token has no valid transactionId');
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(txId))
+    throw new ProxyError('token_invalid', 'The Apple Pay token has no valid transactionId');
   return txId;
 }
 
@@ -134,13 +140,26 @@ async function readAppleToken(deps: PaymentDeps, attempt: PaymentAttempt): Promi
   } else {
     await deps.appleTokens.checkShape(payment.token.paymentData);
   }
-  return buildCryptopayRequest({ order, payment, mode: config.epay.tokenMode, terminalId: config.epay.terminalId, decrypted });
+  return buildCryptopayRequest({
+    order,
+    payment,
+    mode: config.epay.tokenMode,
+    terminalId: config.epay.terminalId,
+    decrypted,
+  });
 }
 
 /** One `cryptopay`: a payment token and the bank's key, the cryptogram, the call. Never re-sent by the caller blind. */
-async function sendOnce(deps: PaymentDeps, attempt: PaymentAttempt, request: CryptopayRequest): Promise<CryptopayOutcome> {
+async function sendOnce(
+  deps: PaymentDeps,
+  attempt: PaymentAttempt,
+  request: CryptopayRequest,
+): Promise<CryptopayOutcome> {
   const { epay } = deps;
-  const [token, key] = await Promise.all([epay.getPaymentToken(attempt.scope, attempt.deadline), epay.getPublicKey(attempt.deadline)]);
+  const [token, key] = await Promise.all([
+    epay.getPaymentToken(attempt.scope, attempt.deadline),
+    epay.getPublicKey(attempt.deadline),
+  ]);
   if (!token.ok) {
     attempt.note(token.reason);
     return { kind: 'not_sent', reason: 'no bank token' };
@@ -186,17 +205,24 @@ async function answer(deps: PaymentDeps, attempt: PaymentAttempt, outcome: Crypt
       // a timeout, a dropped connection, garbage or a not-final code, "not found" proves nothing (the payment may
       // still be on its way), so those stay unknown.
       const bankError = outcome.kind === 'unknown' && outcome.bankError;
-      const s = await settle(deps.epay, scope, deadline, { ...SETTLE_POLL, notFoundProofs: bankError ? 2 : 0, staleFailures });
+      const s = await settle(deps.epay, scope, deadline, {
+        ...SETTLE_POLL,
+        notFoundProofs: bankError ? 2 : 0,
+        staleFailures,
+      });
       if (s.kind === 'paid') return attempt.paid(s.id, s.reference);
-      if (s.kind === 'unpaid') return attempt.declined(/^\d+$/.test(s.reasonCode) ? Number(s.reasonCode) : undefined, s.message);
-      if (s.kind === 'not_found') return attempt.fail('bank_unavailable', 'The bank failed to take the payment; nothing was charged');
+      if (s.kind === 'unpaid')
+        return attempt.declined(/^\d+$/.test(s.reasonCode) ? Number(s.reasonCode) : undefined, s.message);
+      if (s.kind === 'not_found')
+        return attempt.fail('bank_unavailable', 'The bank failed to take the payment; nothing was charged');
       attempt.note(s.reason);
       return attempt.fail('outcome_unknown', OUTCOME_UNKNOWN_MESSAGE);
     }
   }
 }
 
-const OUTCOME_UNKNOWN_MESSAGE = 'The bank did not confirm the outcome in time; check the order before asking the customer to pay again';
+const OUTCOME_UNKNOWN_MESSAGE =
+  'The bank did not confirm the outcome in time; check the order before asking the customer to pay again';
 
 /** The bank asks for 3-D Secure: the form for the customer's browser, with its context sealed into the `TermUrl`. */
 function threeDsAnswer(

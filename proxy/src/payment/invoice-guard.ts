@@ -44,7 +44,10 @@ export function invoiceGuard(store: ProxyStore, order: Order) {
      * False when an earlier attempt's mark is still there.
      */
     markMayHaveCharged: () =>
-      store.claim(markKey, Math.min(MAX_CHARGE_MARK_MS, Math.max(0, order.exp * 1000 - Date.now())) + THREE_DS_CONTEXT_TTL_MS),
+      store.claim(
+        markKey,
+        Math.min(MAX_CHARGE_MARK_MS, Math.max(0, order.exp * 1000 - Date.now())) + THREE_DS_CONTEXT_TTL_MS,
+      ),
     /** An Apple Pay token is accepted once within its max age (the key is its canonical, lower-case hex id). */
     claimAppleToken: (transactionId: string, maxAgeS: number) =>
       store.claim(`apple-tx:${transactionId.toLowerCase()}`, maxAgeS * 1000 + REPLAY_SKEW_MS),
@@ -66,4 +69,7 @@ export function invoiceGuard(store: ProxyStore, order: Order) {
 }
 
 /** The 3-D Secure confirmation's keys: its one-time claim, and its final outcome kept to answer replays. */
-export const confirmationKeys = (bankPaymentId: string) => ({ claim: `3ds:${bankPaymentId}`, done: `3ds-done:${bankPaymentId}` });
+export const confirmationKeys = (bankPaymentId: string) => ({
+  claim: `3ds:${bankPaymentId}`,
+  done: `3ds-done:${bankPaymentId}`,
+});

@@ -4,7 +4,14 @@ import type { StatusOutcome } from '../epay/client.js';
 import { ANY_FAILURE, settle, type SettleOptions } from './settle.js';
 
 const scope = { invoiceId: '000123456', amount: 1500, currency: 'KZT' };
-const found = (statusName: string, id = 'p1'): StatusOutcome => ({ kind: 'found', statusName, id, reference: 'r', reasonCode: '05', message: 'm' });
+const found = (statusName: string, id = 'p1'): StatusOutcome => ({
+  kind: 'found',
+  statusName,
+  id,
+  reference: 'r',
+  reasonCode: '05',
+  message: 'm',
+});
 
 function bank(readings: StatusOutcome[]) {
   let calls = 0;
@@ -18,7 +25,10 @@ function bank(readings: StatusOutcome[]) {
 
 const run = (readings: StatusOutcome[], o: Partial<SettleOptions> = {}) => {
   const b = bank(readings);
-  return settle(b, scope, Date.now() + 10_000, { attempts: 3, intervalMs: 1, notFoundProofs: 0, ...o }).then((r) => ({ r, calls: b.calls }));
+  return settle(b, scope, Date.now() + 10_000, { attempts: 3, intervalMs: 1, notFoundProofs: 0, ...o }).then((r) => ({
+    r,
+    calls: b.calls,
+  }));
 };
 
 describe('settle', () => {
@@ -45,7 +55,10 @@ describe('settle', () => {
   });
 
   it('an earlier attempt’s failure, or another payment of the invoice, is not this payment’s outcome', async () => {
-    expect((await run([found('FAILED', 'old')], { staleFailures: new Set(['old']) })).r).toMatchObject({ kind: 'unknown', open: false });
+    expect((await run([found('FAILED', 'old')], { staleFailures: new Set(['old']) })).r).toMatchObject({
+      kind: 'unknown',
+      open: false,
+    });
     expect((await run([found('FAILED', 'new')], { staleFailures: new Set([ANY_FAILURE]) })).r.kind).toBe('unknown');
     expect((await run([found('AUTH', 'old')], { staleFailures: new Set(['old']) })).r.kind).toBe('paid');
     expect((await run([found('AUTH', 'other')], { paymentId: 'mine' })).r.kind).toBe('unknown');

@@ -104,7 +104,9 @@ async function readFinal(deps: PaymentDeps, id: string): Promise<Final | undefin
 async function recordFinal(deps: PaymentDeps, id: string, result: ConfirmationResult): Promise<ConfirmationResult> {
   if ('ok' in result && (result.ok || result.outcome === 'declined')) {
     // Best effort: without the record a replay asks the status call, as before.
-    await deps.store.put(confirmationKeys(id).done, JSON.stringify(result), THREE_DS_CONTEXT_TTL_MS).catch(() => undefined);
+    await deps.store
+      .put(confirmationKeys(id).done, JSON.stringify(result), THREE_DS_CONTEXT_TTL_MS)
+      .catch(() => undefined);
   }
   return result;
 }
@@ -159,7 +161,12 @@ async function confirm(deps: PaymentDeps, post: CallbackPost, log: AttemptLog): 
  * What the bank holds for the payment. A payment still waiting (NEW: another request may be confirming it right now)
  * is asked again; it is never reported as failed on that ground. Only this payment's record counts.
  */
-async function fromStatus(deps: PaymentDeps, ctx: ThreeDsContext, deadline: number, attempts: number): Promise<ConfirmationResult> {
+async function fromStatus(
+  deps: PaymentDeps,
+  ctx: ThreeDsContext,
+  deadline: number,
+  attempts: number,
+): Promise<ConfirmationResult> {
   const scope: TokenScope = { invoiceId: ctx.invoiceId, amount: ctx.amount, currency: ctx.currency };
   const s = await settle(deps.epay, scope, deadline, {
     attempts,
@@ -169,7 +176,12 @@ async function fromStatus(deps: PaymentDeps, ctx: ThreeDsContext, deadline: numb
   });
   if (s.kind === 'paid') return { ok: true, reference: s.reference };
   if (s.kind === 'unpaid') {
-    return { ok: false, outcome: 'declined', code: s.reasonCode || 'declined', message: s.message || 'Declined by the bank' };
+    return {
+      ok: false,
+      outcome: 'declined',
+      code: s.reasonCode || 'declined',
+      message: s.message || 'Declined by the bank',
+    };
   }
   return OUTCOME_UNKNOWN;
 }

@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 
 /** No script, no outside resources, no framing, no forms: the page only shows text. */
 export const HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -34,7 +35,15 @@ export function retryPage(c: Context, title: string, text: string, fields: Recor
     .join('');
   const headers = {
     ...HTML_SECURITY_HEADERS,
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   };
-  return c.html(page(title, `<p>${escapeHtml(text)}</p><form method="post">${inputs}<button type="submit">Try again</button></form>`), 503, headers);
+  return c.html(
+    page(
+      title,
+      `<p>${escapeHtml(text)}</p><form method="post">${inputs}<button type="submit">Try again</button></form>`,
+    ),
+    503,
+    headers,
+  );
 }

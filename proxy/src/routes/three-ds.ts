@@ -48,7 +48,12 @@ function respond(c: Context<HonoEnv>, ctx: Partial<ThreeDsContext> | undefined, 
   }
   return result.ok
     ? htmlPage(c, 200, 'Payment complete', `Order ${invoiceId} is paid. Reference: ${result.reference}.`)
-    : htmlPage(c, invoiceId ? 200 : 400, 'Payment failed', `${invoiceId ? `Order ${invoiceId}: ` : ''}${result.message} (${result.code}).`);
+    : htmlPage(
+        c,
+        invoiceId ? 200 : 400,
+        'Payment failed',
+        `${invoiceId ? `Order ${invoiceId}: ` : ''}${result.message} (${result.code}).`,
+      );
 }
 
 /**
@@ -72,11 +77,24 @@ export function threeDsRoutes(deps: PaymentDeps) {
       if (!isContext(unsealed)) throw new SealError('malformed');
       ctx = unsealed;
     } catch (err) {
-      const expired = err instanceof SealError && err.reason === 'expired' && isContext(err.expiredValue) ? err.expiredValue : undefined;
+      const expired =
+        err instanceof SealError && err.reason === 'expired' && isContext(err.expiredValue)
+          ? err.expiredValue
+          : undefined;
       if (expired) {
-        return respond(c, expired, { ok: false, outcome: 'session_expired', code: 'session_expired', message: 'The 3-D Secure step took too long' });
+        return respond(c, expired, {
+          ok: false,
+          outcome: 'session_expired',
+          code: 'session_expired',
+          message: 'The 3-D Secure step took too long',
+        });
       }
-      return respond(c, undefined, { ok: false, outcome: 'invalid_context', code: 'invalid_context', message: 'This payment link is not valid' });
+      return respond(c, undefined, {
+        ok: false,
+        outcome: 'invalid_context',
+        code: 'invalid_context',
+        message: 'This payment link is not valid',
+      });
     }
     const log = c.get('log');
     log.invoiceId = ctx.invoiceId;
@@ -91,7 +109,12 @@ export function threeDsRoutes(deps: PaymentDeps) {
       // an unreadable body is the same as a missing field
     }
     if (!paRes || !md || paRes.length > MAX_FIELD || md.length > MAX_FIELD) {
-      return respond(c, ctx, { ok: false, outcome: 'invalid_request', code: 'invalid_request', message: 'The bank returned no 3-D Secure result' });
+      return respond(c, ctx, {
+        ok: false,
+        outcome: 'invalid_request',
+        code: 'invalid_request',
+        message: 'The bank returned no 3-D Secure result',
+      });
     }
     if (ctx.mdHash !== undefined && mdDigest(md) !== ctx.mdHash) return notTaken(c, 'MD is not this payment’s');
 
@@ -102,10 +125,15 @@ export function threeDsRoutes(deps: PaymentDeps) {
       // result again from here (sending them to the failure page would leave the order waiting for nobody).
       log.reason = result.retry;
       log.outcome = 'bank_unavailable';
-      return retryPage(c, 'The bank could not be reached', 'Your payment is not finished and nothing was charged yet. Try again in a moment.', {
-        PaRes: paRes,
-        MD: md,
-      });
+      return retryPage(
+        c,
+        'The bank could not be reached',
+        'Your payment is not finished and nothing was charged yet. Try again in a moment.',
+        {
+          PaRes: paRes,
+          MD: md,
+        },
+      );
     }
     return respond(c, ctx, result);
   });

@@ -67,7 +67,12 @@ export interface TokenSigner {
  * by another key. `strangerChain`: a complete chain under another root of the same name (a forgery).
  * `intermediateNotCa`: the intermediate carries Apple's OID and the root signed it, but it is not a CA (basicConstraints).
  */
-export type FaultySigner = 'leafWithoutOid' | 'intermediateWithoutOid' | 'intermediateNotCa' | 'leafFromStranger' | 'strangerChain';
+export type FaultySigner =
+  | 'leafWithoutOid'
+  | 'intermediateWithoutOid'
+  | 'intermediateNotCa'
+  | 'leafFromStranger'
+  | 'strangerChain';
 
 function pem(label: string, der: ArrayBuffer): string {
   const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
@@ -131,7 +136,12 @@ async function issue(p: IssueParams): Promise<Issued> {
     },
     crypto,
   );
-  return { cert, certPem: cert.toString('pem'), keyPem: await keyPem(p.keys.privateKey), privateKey: p.keys.privateKey };
+  return {
+    cert,
+    certPem: cert.toString('pem'),
+    keyPem: await keyPem(p.keys.privateKey),
+    privateKey: p.keys.privateKey,
+  };
 }
 
 /** The merchant identifier extension as Apple writes it: IA5String of the upper-case hex SHA-256. */
@@ -141,7 +151,13 @@ export function merchantIdExtension(merchantId: string): x509.Extension {
 }
 
 function merchantName(merchantId: string, cn: string): x509.JsonName {
-  return [{ [UID_OID]: [merchantId] }, { CN: [cn] }, { OU: ['EPAYSANDBOX'] }, { O: ['epay-applepay sandbox'] }, { C: ['KZ'] }];
+  return [
+    { [UID_OID]: [merchantId] },
+    { CN: [cn] },
+    { OU: ['EPAYSANDBOX'] },
+    { O: ['epay-applepay sandbox'] },
+    { C: ['KZ'] },
+  ];
 }
 
 const ROOT_NAME = 'CN=Apple Root CA - G3 (sandbox), OU=Apple Certification Authority, O=Apple Inc. (fake), C=US';
@@ -172,7 +188,12 @@ export async function generateFakeAppleCertificates(merchantId: string): Promise
   const [rootKeys, strangerRootKeys, rsaKeys, tlsCaKeys, ...ecKeys] = await Promise.all([
     keyPair(ECDSA_P384),
     keyPair(ECDSA_P384),
-    keyPair({ name: 'RSA-OAEP', modulusLength: RSA_MODULUS_BITS, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }),
+    keyPair({
+      name: 'RSA-OAEP',
+      modulusLength: RSA_MODULUS_BITS,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    }),
     keyPair(ECDSA_P256),
     ...Array.from({ length: 10 }, () => keyPair(ECDSA_P256)),
   ]);
@@ -181,10 +202,18 @@ export async function generateFakeAppleCertificates(merchantId: string): Promise
   const root = await ca(ROOT_NAME, rootKeys, SHA384_ECDSA);
   const strangerRoot = await ca(ROOT_NAME, strangerRootKeys, SHA384_ECDSA);
   const intermediate = await issue({
-    subject: INTERMEDIATE_NAME, keys: ec(0), issuer: root, signingAlgorithm: SHA384_ECDSA, extensions: caExtensions(true),
+    subject: INTERMEDIATE_NAME,
+    keys: ec(0),
+    issuer: root,
+    signingAlgorithm: SHA384_ECDSA,
+    extensions: caExtensions(true),
   });
   const leaf = await issue({
-    subject: LEAF_NAME, keys: ec(1), issuer: intermediate, signingAlgorithm: SHA256_ECDSA, extensions: leafExtensions(true),
+    subject: LEAF_NAME,
+    keys: ec(1),
+    issuer: intermediate,
+    signingAlgorithm: SHA256_ECDSA,
+    extensions: leafExtensions(true),
   });
   const processingExtensions = [
     new x509.BasicConstraintsExtension(false, undefined, true),
@@ -193,15 +222,23 @@ export async function generateFakeAppleCertificates(merchantId: string): Promise
   ];
   const processing = await issue({
     subject: merchantName(merchantId, `Apple Pay Payment Processing:${merchantId}`),
-    keys: ec(2), issuer: root, signingAlgorithm: SHA384_ECDSA, extensions: processingExtensions,
+    keys: ec(2),
+    issuer: root,
+    signingAlgorithm: SHA384_ECDSA,
+    extensions: processingExtensions,
   });
   const processingRsa = await issue({
     subject: merchantName(merchantId, `Apple Pay Payment Processing RSA:${merchantId}`),
-    keys: rsaKeys, issuer: root, signingAlgorithm: SHA384_ECDSA, extensions: processingExtensions,
+    keys: rsaKeys,
+    issuer: root,
+    signingAlgorithm: SHA384_ECDSA,
+    extensions: processingExtensions,
   });
   const identity = await issue({
     subject: merchantName(merchantId, `Merchant ID: ${merchantId}`),
-    keys: ec(3), issuer: root, signingAlgorithm: SHA384_ECDSA,
+    keys: ec(3),
+    issuer: root,
+    signingAlgorithm: SHA384_ECDSA,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -211,7 +248,10 @@ export async function generateFakeAppleCertificates(merchantId: string): Promise
   });
   const tlsCa = await ca('CN=epay-applepay sandbox TLS CA, O=epay-applepay sandbox', tlsCaKeys, SHA256_ECDSA);
   const tlsServer = await issue({
-    subject: 'CN=localhost, O=epay-applepay sandbox', keys: ec(4), issuer: tlsCa, signingAlgorithm: SHA256_ECDSA,
+    subject: 'CN=localhost, O=epay-applepay sandbox',
+    keys: ec(4),
+    issuer: tlsCa,
+    signingAlgorithm: SHA256_ECDSA,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -224,10 +264,17 @@ export async function generateFakeAppleCertificates(merchantId: string): Promise
   });
 
   const intermediateWithoutOid = await issue({
-    subject: INTERMEDIATE_NAME, keys: ec(5), issuer: root, signingAlgorithm: SHA384_ECDSA, extensions: caExtensions(false),
+    subject: INTERMEDIATE_NAME,
+    keys: ec(5),
+    issuer: root,
+    signingAlgorithm: SHA384_ECDSA,
+    extensions: caExtensions(false),
   });
   const intermediateNotCa = await issue({
-    subject: INTERMEDIATE_NAME, keys: ec(5), issuer: root, signingAlgorithm: SHA384_ECDSA,
+    subject: INTERMEDIATE_NAME,
+    keys: ec(5),
+    issuer: root,
+    signingAlgorithm: SHA384_ECDSA,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -235,15 +282,29 @@ export async function generateFakeAppleCertificates(merchantId: string): Promise
     ],
   });
   const strangerIntermediate = await issue({
-    subject: INTERMEDIATE_NAME, keys: ec(6), issuer: strangerRoot, signingAlgorithm: SHA384_ECDSA, extensions: caExtensions(true),
+    subject: INTERMEDIATE_NAME,
+    keys: ec(6),
+    issuer: strangerRoot,
+    signingAlgorithm: SHA384_ECDSA,
+    extensions: caExtensions(true),
   });
   const leafUnder = (issuer: Issued, keys: CryptoKeyPair, marked = true): Promise<Issued> =>
     issue({ subject: LEAF_NAME, keys, issuer, signingAlgorithm: SHA256_ECDSA, extensions: leafExtensions(marked) });
   return {
-    root, intermediate, leaf, processing, processingRsa, identity, tlsCa, tlsServer,
+    root,
+    intermediate,
+    leaf,
+    processing,
+    processingRsa,
+    identity,
+    tlsCa,
+    tlsServer,
     faulty: {
       leafWithoutOid: { leaf: await leafUnder(intermediate, ec(7), false), intermediate },
-      intermediateWithoutOid: { leaf: await leafUnder(intermediateWithoutOid, ec(8)), intermediate: intermediateWithoutOid },
+      intermediateWithoutOid: {
+        leaf: await leafUnder(intermediateWithoutOid, ec(8)),
+        intermediate: intermediateWithoutOid,
+      },
       intermediateNotCa: { leaf: await leafUnder(intermediateNotCa, ec(8)), intermediate: intermediateNotCa },
       // The certificate names the real intermediate as its issuer, but a stranger's key signed it.
       leafFromStranger: {

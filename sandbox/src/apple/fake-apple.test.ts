@@ -1,5 +1,15 @@
 import 'reflect-metadata';
-import { constants, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, privateDecrypt, X509Certificate, webcrypto } from 'node:crypto';
+import {
+  constants,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  privateDecrypt,
+  X509Certificate,
+  webcrypto,
+} from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -9,7 +19,15 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPLE_INTERMEDIATE_OID, APPLE_LEAF_OID, createFakeApple, MERCHANT_ID_OID, type ApplePayPaymentData, type FakeApple, type FakeAppleGateway } from './index.js';
+import {
+  APPLE_INTERMEDIATE_OID,
+  APPLE_LEAF_OID,
+  createFakeApple,
+  MERCHANT_ID_OID,
+  type ApplePayPaymentData,
+  type FakeApple,
+  type FakeAppleGateway,
+} from './index.js';
 
 let apple: FakeApple;
 beforeAll(async () => {
@@ -69,7 +87,10 @@ describe('mintToken', () => {
     expect(signedData.certificates).toHaveLength(2);
     const attrs = signedData.signerInfos[0]!.signedAttrs!.attributes.map((a) => a.type);
     expect(attrs).toEqual(['1.2.840.113549.1.9.3', '1.2.840.113549.1.9.5', '1.2.840.113549.1.9.4']);
-    const crypto = new pkijs.CryptoEngine({ crypto: webcrypto as unknown as pkijs.CryptoEngineParameters['crypto'], name: 'node' });
+    const crypto = new pkijs.CryptoEngine({
+      crypto: webcrypto as unknown as pkijs.CryptoEngineParameters['crypto'],
+      name: 'node',
+    });
     const verified = await signedData.verify(
       {
         signer: 0,
@@ -85,15 +106,33 @@ describe('mintToken', () => {
     expect(Buffer.from(pd.signature, 'base64').subarray(0, 2).toString('hex')).toBe('3080');
   });
 
-  it('encrypts EC_v1 to the processing key with Apple\'s KDF', () => {
-    const pd = apple.mintToken({ amountMinor: 150_000, pan: '4400430000000019', expiry: '280531', cryptogram: 'Q1JZUFRPR1JBTQ==', eci: '07' }).paymentData;
+  it("encrypts EC_v1 to the processing key with Apple's KDF", () => {
+    const pd = apple.mintToken({
+      amountMinor: 150_000,
+      pan: '4400430000000019',
+      expiry: '280531',
+      cryptogram: 'Q1JZUFRPR1JBTQ==',
+      eci: '07',
+    }).paymentData;
     const shared = diffieHellman({
       privateKey: createPrivateKey(apple.processing.keyPem),
-      publicKey: createPublicKey({ key: Buffer.from(pd.header.ephemeralPublicKey!, 'base64'), format: 'der', type: 'spki' }),
+      publicKey: createPublicKey({
+        key: Buffer.from(pd.header.ephemeralPublicKey!, 'base64'),
+        format: 'der',
+        type: 'spki',
+      }),
     });
     const partyV = createHash('sha256').update('merchant.kz.test-shop').digest();
     const key = createHash('sha256')
-      .update(Buffer.concat([Buffer.from('00000001', 'hex'), shared, Buffer.from('0d', 'hex'), Buffer.from('id-aes256-GCMApple'), partyV]))
+      .update(
+        Buffer.concat([
+          Buffer.from('00000001', 'hex'),
+          shared,
+          Buffer.from('0d', 'hex'),
+          Buffer.from('id-aes256-GCMApple'),
+          partyV,
+        ]),
+      )
       .digest();
     expect(open(Buffer.from(pd.data, 'base64'), key)).toEqual({
       applicationPrimaryAccountNumber: '4400430000000019',
@@ -111,11 +150,18 @@ describe('mintToken', () => {
   it('wraps the RSA_v1 key with RSA-OAEP SHA-256 and encrypts with AES-128-GCM', () => {
     const token = apple.mintToken({ version: 'RSA_v1', amountMinor: 7, currencyCode: '840' });
     const key = privateDecrypt(
-      { key: createPrivateKey(apple.processingRsa.keyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      {
+        key: createPrivateKey(apple.processingRsa.keyPem),
+        padding: constants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: 'sha256',
+      },
       Buffer.from(token.paymentData.header.wrappedKey!, 'base64'),
     );
     expect(key).toHaveLength(16);
-    expect(open(Buffer.from(token.paymentData.data, 'base64'), key)).toMatchObject({ transactionAmount: 7, currencyCode: '840' });
+    expect(open(Buffer.from(token.paymentData.data, 'base64'), key)).toMatchObject({
+      transactionAmount: 7,
+      currencyCode: '840',
+    });
     expect(token.transactionIdentifier).toBe(token.paymentData.header.transactionId.toUpperCase());
     expect(token.paymentMethod).toEqual({ displayName: 'Visa 0700', network: 'Visa', type: 'debit' });
   });
@@ -137,7 +183,12 @@ describe('the gateway', () => {
     });
     return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> };
   };
-  const good = { merchantIdentifier: 'merchant.kz.test-shop', displayName: 'Test Shop', initiative: 'web', initiativeContext: 'shop.example.kz' };
+  const good = {
+    merchantIdentifier: 'merchant.kz.test-shop',
+    displayName: 'Test Shop',
+    initiative: 'web',
+    initiativeContext: 'shop.example.kz',
+  };
 
   beforeAll(async () => {
     gateway = await apple.startGateway();
@@ -154,9 +205,18 @@ describe('the gateway', () => {
     const { status, json } = await post(good);
     expect(status).toBe(200);
     const hash = createHash('sha256').update('merchant.kz.test-shop').digest('hex').toUpperCase();
-    expect(json).toMatchObject({ merchantIdentifier: hash, domainName: 'shop.example.kz', displayName: 'Test Shop', retries: 0, pspId: hash });
+    expect(json).toMatchObject({
+      merchantIdentifier: hash,
+      domainName: 'shop.example.kz',
+      displayName: 'Test Shop',
+      retries: 0,
+      pspId: hash,
+    });
     expect(json.expiresAt as number).toBeGreaterThan(json.epochTimestamp as number);
-    expect(gateway.sessions.at(-1)).toMatchObject({ merchantIdentifier: 'merchant.kz.test-shop', initiativeContext: 'shop.example.kz' });
+    expect(gateway.sessions.at(-1)).toMatchObject({
+      merchantIdentifier: 'merchant.kz.test-shop',
+      initiativeContext: 'shop.example.kz',
+    });
     expect((await post(good, '/paymentservices/startSession')).status).toBe(200);
   });
 
@@ -176,7 +236,9 @@ describe('the gateway', () => {
 
   it('refuses a TLS connection without a client certificate', async () => {
     const outcome = await new Promise<string>((resolve) => {
-      const req = httpsRequest(gateway.validationUrl, { method: 'POST', ca: apple.tlsCaPem }, (res) => resolve(String(res.statusCode)));
+      const req = httpsRequest(gateway.validationUrl, { method: 'POST', ca: apple.tlsCaPem }, (res) =>
+        resolve(String(res.statusCode)),
+      );
       req.on('error', () => resolve('refused'));
       req.end(JSON.stringify(good));
     });

@@ -55,7 +55,8 @@ function merchantIdHashOfPeer(req: IncomingMessage): string | undefined {
   if (!peer?.raw) return undefined;
   const extension = pkijs.Certificate.fromBER(peer.raw).extensions?.find((e) => e.extnID === MERCHANT_ID_OID);
   if (!extension) return undefined;
-  const value = (asn1js.fromBER(extension.extnValue.valueBlock.valueHexView).result.valueBlock as { value?: unknown }).value;
+  const value = (asn1js.fromBER(extension.extnValue.valueBlock.valueHexView).result.valueBlock as { value?: unknown })
+    .value;
   return typeof value === 'string' ? value.toUpperCase() : undefined;
 }
 
@@ -79,12 +80,21 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
  * const gateway = await startFakeAppleGateway(keys, { port: 0 });
  * gateway.validationUrl; // 'https://127.0.0.1:54321/paymentservices/paymentSession'
  */
-export async function startFakeAppleGateway(keys: GatewayKeys, o: { host?: string; port?: number } = {}): Promise<FakeAppleGateway> {
+export async function startFakeAppleGateway(
+  keys: GatewayKeys,
+  o: { host?: string; port?: number } = {},
+): Promise<FakeAppleGateway> {
   const sessions: FakeAppleGateway['sessions'] = [];
   const signingKey = createPrivateKey(keys.leaf.keyPem);
 
   const server: Server = createServer(
-    { cert: keys.tlsServer.certPem, key: keys.tlsServer.keyPem, ca: keys.rootCaPem, requestCert: true, rejectUnauthorized: true },
+    {
+      cert: keys.tlsServer.certPem,
+      key: keys.tlsServer.keyPem,
+      ca: keys.rootCaPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     (req, res) => {
       void handle(req, res).catch(() => {
         if (!res.headersSent) refuse(res, 500, 'Payment Services Exception');
@@ -105,7 +115,8 @@ export async function startFakeAppleGateway(keys: GatewayKeys, o: { host?: strin
     } catch {
       return refuse(res, 400, 'Payment Services Exception: the request body is not JSON');
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse(res, 400, 'Payment Services Exception: bad request');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return refuse(res, 400, 'Payment Services Exception: bad request');
     const { merchantIdentifier, displayName, initiative, initiativeContext } = body as Record<string, unknown>;
     if (typeof merchantIdentifier !== 'string' || merchantIdentifier === '') {
       return refuse(res, 400, 'Payment Services Exception: merchantIdentifier is missing');

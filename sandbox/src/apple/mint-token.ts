@@ -153,13 +153,21 @@ function parseProcessing(certPem: string): ParsedProcessing {
   const extension = pkijs.Certificate.fromBER(cert.raw).extensions?.find((e) => e.extnID === MERCHANT_ID_OID);
   let merchantIdHash: Buffer | undefined;
   if (extension) {
-    const value = (asn1js.fromBER(extension.extnValue.valueBlock.valueHexView).result.valueBlock as { value?: unknown }).value;
+    const value = (asn1js.fromBER(extension.extnValue.valueBlock.valueHexView).result.valueBlock as { value?: unknown })
+      .value;
     if (typeof value === 'string') merchantIdHash = Buffer.from(value, 'hex');
   }
-  return { publicKey: cert.publicKey, publicKeyHash: createHash('sha256').update(spki).digest('base64'), merchantIdHash };
+  return {
+    publicKey: cert.publicKey,
+    publicKeyHash: createHash('sha256').update(spki).digest('base64'),
+    merchantIdHash,
+  };
 }
 
-function parseSigner(signer: { leaf: { certPem: string; keyPem: string }; intermediate: { certPem: string } }): ParsedSigner {
+function parseSigner(signer: {
+  leaf: { certPem: string; keyPem: string };
+  intermediate: { certPem: string };
+}): ParsedSigner {
   return {
     certificates: {
       leaf: pkijs.Certificate.fromBER(new X509Certificate(signer.leaf.certPem).raw),
@@ -221,7 +229,9 @@ export function createTokenMinter(keys: MintKeys): (input: MintTokenInput) => Ap
     const pan = input.pan ?? DEFAULT_PAN;
     const network = input.network ?? 'Visa';
 
-    const payment: Record<string, string> = { onlinePaymentCryptogram: input.cryptogram ?? randomBytes(CRYPTOGRAM_BYTES).toString('base64') };
+    const payment: Record<string, string> = {
+      onlinePaymentCryptogram: input.cryptogram ?? randomBytes(CRYPTOGRAM_BYTES).toString('base64'),
+    };
     if (input.eci !== undefined) payment.eciIndicator = input.eci;
     const plaintext =
       faults.plaintext ??
@@ -236,11 +246,14 @@ export function createTokenMinter(keys: MintKeys): (input: MintTokenInput) => Ap
         paymentData: payment,
       });
 
-    const processing = processingOf(input.processing?.certPem ?? (version === 'EC_v1' ? keys.processing : keys.processingRsa).certPem);
+    const processing = processingOf(
+      input.processing?.certPem ?? (version === 'EC_v1' ? keys.processing : keys.processingRsa).certPem,
+    );
     let symmetricKey: Buffer;
     let keyMaterial: Buffer;
     if (version === 'EC_v1') {
-      if (!processing.merchantIdHash) throw new TypeError('The processing certificate has no merchant identifier extension.');
+      if (!processing.merchantIdHash)
+        throw new TypeError('The processing certificate has no merchant identifier extension.');
       const ephemeral = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: processing.publicKey });
       symmetricKey = createHash('sha256')
@@ -257,7 +270,10 @@ export function createTokenMinter(keys: MintKeys): (input: MintTokenInput) => Ap
       symmetricKey = randomBytes(16);
       keyMaterial = faults.wrappedKey
         ? Buffer.from(faults.wrappedKey, 'base64')
-        : publicEncrypt({ key: processing.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, symmetricKey);
+        : publicEncrypt(
+            { key: processing.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+            symmetricKey,
+          );
     }
     const cipher = createCipheriv(symmetricKey.length === 32 ? 'aes-256-gcm' : 'aes-128-gcm', symmetricKey, ZERO_IV);
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
@@ -265,7 +281,9 @@ export function createTokenMinter(keys: MintKeys): (input: MintTokenInput) => Ap
 
     const transactionId = input.transactionId ?? randomBytes(32).toString('hex');
     const applicationData =
-      input.applicationData === undefined ? undefined : createHash('sha256').update(input.applicationData, 'utf8').digest('hex');
+      input.applicationData === undefined
+        ? undefined
+        : createHash('sha256').update(input.applicationData, 'utf8').digest('hex');
     const signed = Buffer.concat([
       keyMaterial,
       data,
@@ -274,9 +292,13 @@ export function createTokenMinter(keys: MintKeys): (input: MintTokenInput) => Ap
     ]);
 
     const signer = signerOf(faults.signer);
-    const attributes = [new pkijs.Attribute({ type: OID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: OID_DATA })] })];
+    const attributes = [
+      new pkijs.Attribute({ type: OID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: OID_DATA })] }),
+    ];
     if (!faults.omitSigningTime) {
-      attributes.push(new pkijs.Attribute({ type: OID_SIGNING_TIME, values: [new asn1js.UTCTime({ valueDate: signingTime })] }));
+      attributes.push(
+        new pkijs.Attribute({ type: OID_SIGNING_TIME, values: [new asn1js.UTCTime({ valueDate: signingTime })] }),
+      );
     }
     attributes.push(
       new pkijs.Attribute({
@@ -326,7 +348,9 @@ export function createTokenMinter(keys: MintKeys): (input: MintTokenInput) => Ap
     const signature = Buffer.from(contentInfo.toBER());
 
     const header: ApplePayPaymentData['header'] = {
-      ...(version === 'EC_v1' ? { ephemeralPublicKey: keyMaterial.toString('base64') } : { wrappedKey: keyMaterial.toString('base64') }),
+      ...(version === 'EC_v1'
+        ? { ephemeralPublicKey: keyMaterial.toString('base64') }
+        : { wrappedKey: keyMaterial.toString('base64') }),
       publicKeyHash: faults.publicKeyHash ?? processing.publicKeyHash,
       transactionId,
       ...(applicationData ? { applicationData } : {}),

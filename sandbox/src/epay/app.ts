@@ -43,6 +43,10 @@ export async function createFakeEpayApp(options: FakeEpayOptions = {}): Promise<
   app.get('/_sandbox/notifications', (c) => c.json(state.notifications));
 
   // Recorded, so that a client calling the wrong path or method shows up in `calls`.
-  app.notFound(bankCall(state, { latency: false, faultable: false }, async (c) => c.json({ code: 404, message: 'Not found' }, 404)));
+  app.notFound(
+    bankCall(state, { latency: false, faultable: false }, async (c) =>
+      c.json({ code: 404, message: 'Not found' }, 404),
+    ),
+  );
   return { app, state };
 }

@@ -43,7 +43,10 @@ export function bankCall(state: FakeEpayState, kind: BankCallKind, handler: Bank
         response = await handler(c, call);
       } catch {
         // Never echo the error: it could quote a request field.
-        response = c.json(failureBody(BANK_ERRORS.internal, { invoiceId: call.invoiceId }), BANK_ERRORS.internal.status);
+        response = c.json(
+          failureBody(BANK_ERRORS.internal, { invoiceId: call.invoiceId }),
+          BANK_ERRORS.internal.status,
+        );
       }
       // A connection the route already dropped has no answer left to break.
       if (!wasDropped(response)) {

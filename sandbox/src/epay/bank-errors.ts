@@ -14,7 +14,11 @@ export const BANK_ERRORS = {
   tokenInvalid: { status: 401, code: 1002, message: 'Authorization token is not valid' },
   tokenExpired: { status: 401, code: 1003, message: 'Authorization token has expired' },
   tokenUsed: { status: 401, code: 1004, message: 'Authorization token was already used' },
-  tokenMismatch: { status: 401, code: 1005, message: 'Authorization token was issued for another invoice, amount or currency' },
+  tokenMismatch: {
+    status: 401,
+    code: 1005,
+    message: 'Authorization token was issued for another invoice, amount or currency',
+  },
   badRequest: { status: 400, code: 1010, message: 'Invalid request' },
   cryptogramUndecryptable: { status: 400, code: 1011, message: 'Cryptogram cannot be decrypted' },
   cryptogramMalformed: { status: 400, code: 1012, message: 'Cryptogram content is not valid' },

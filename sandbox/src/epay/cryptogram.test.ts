@@ -25,18 +25,24 @@ function encryptRawBlock(block: Buffer): string {
   return publicEncrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, block).toString('base64');
 }
 
-function pkcs1Block(message: Buffer, { first = 0x00, type = 0x02, paddingLength }: { first?: number; type?: number; paddingLength?: number } = {}): Buffer {
+function pkcs1Block(
+  message: Buffer,
+  { first = 0x00, type = 0x02, paddingLength }: { first?: number; type?: number; paddingLength?: number } = {},
+): Buffer {
   const size = 512;
   const psLength = paddingLength ?? size - 3 - message.length;
   const ps = Buffer.alloc(psLength);
-  for (let i = 0; i < psLength; i += 1) ps[i] = 1 + (randomBytes(1)[0] ?? 0) % 255;
+  for (let i = 0; i < psLength; i += 1) ps[i] = 1 + ((randomBytes(1)[0] ?? 0) % 255);
   const block = Buffer.concat([Buffer.from([first, type]), ps, Buffer.from([0]), message]);
   return Buffer.concat([Buffer.alloc(size - block.length), block]).subarray(0, size);
 }
 
 describe('openCryptogram', () => {
   it('opens a decrypt-mode cryptogram and returns the PAN and expiry', () => {
-    expect(open(cardCryptogramText(PAN, '1227'))).toEqual({ ok: true, card: { kind: 'pan', pan: PAN, expMonth: 12, expYear: 2027 } });
+    expect(open(cardCryptogramText(PAN, '1227'))).toEqual({
+      ok: true,
+      card: { kind: 'pan', pan: PAN, expMonth: 12, expYear: 2027 },
+    });
   });
 
   it('recognises the passthrough placeholders', () => {
@@ -50,17 +56,25 @@ describe('openCryptogram', () => {
 
   it('refuses OAEP padding, a block type other than 02, too little padding and a missing separator', () => {
     const plaintext = Buffer.from(cardCryptogramText(PAN, '1227'));
-    const oaep = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, plaintext).toString('base64');
+    const oaep = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, plaintext).toString(
+      'base64',
+    );
     expect(openCryptogram(oaep, privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'undecryptable' });
 
     const signatureType = encryptRawBlock(pkcs1Block(plaintext, { type: 0x01 }));
     expect(openCryptogram(signatureType, privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'undecryptable' });
 
     const shortPadding = Buffer.concat([Buffer.from([0, 2, 1, 1, 1, 1, 1, 1, 1, 0]), Buffer.alloc(502, 0x41)]);
-    expect(openCryptogram(encryptRawBlock(shortPadding), privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'undecryptable' });
+    expect(openCryptogram(encryptRawBlock(shortPadding), privateKey, terminal, NOW)).toEqual({
+      ok: false,
+      problem: 'undecryptable',
+    });
 
     const noSeparator = Buffer.concat([Buffer.from([0, 2]), Buffer.alloc(510, 0x41)]);
-    expect(openCryptogram(encryptRawBlock(noSeparator), privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'undecryptable' });
+    expect(openCryptogram(encryptRawBlock(noSeparator), privateKey, terminal, NOW)).toEqual({
+      ok: false,
+      problem: 'undecryptable',
+    });
 
     // The same hand-made structure with correct padding opens, so the failures above are the padding's.
     const good = encryptRawBlock(pkcs1Block(plaintext));
@@ -72,7 +86,8 @@ describe('openCryptogram', () => {
     const truncated = Buffer.from(valid, 'base64').subarray(1).toString('base64');
     expect(openCryptogram(truncated, privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'undecryptable' });
     const urlSafe = valid.replaceAll('+', '-').replaceAll('/', '_');
-    if (urlSafe !== valid) expect(openCryptogram(urlSafe, privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'not_base64' });
+    if (urlSafe !== valid)
+      expect(openCryptogram(urlSafe, privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'not_base64' });
     expect(openCryptogram(`${valid}\n`, privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'not_base64' });
     expect(openCryptogram('', privateKey, terminal, NOW)).toEqual({ ok: false, problem: 'not_base64' });
   });
@@ -91,7 +106,10 @@ describe('openCryptogram', () => {
     ['expiry as YYMM', cardCryptogramText(PAN, '2712')],
     ['expiry month 13', cardCryptogramText(PAN, '1327')],
     ['a cvc of 2 digits', JSON.stringify({ hpan: PAN, expDate: '1227', cvc: '12', terminalId: terminal })],
-    ['placeholders with a real cvc', JSON.stringify({ hpan: 'AppleToken', expDate: 'expToken', cvc: '123', terminalId: terminal })],
+    [
+      'placeholders with a real cvc',
+      JSON.stringify({ hpan: 'AppleToken', expDate: 'expToken', cvc: '123', terminalId: terminal }),
+    ],
     ['a JSON array', '["x"]'],
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])],
   ])('refuses %s', (_, plaintext) => {
@@ -111,7 +129,9 @@ describe('openCryptogram', () => {
 
 describe('unpadPkcs1v15Type2', () => {
   it('strips exactly the padding', () => {
-    expect(unpadPkcs1v15Type2(Buffer.from([0, 2, 9, 9, 9, 9, 9, 9, 9, 9, 0, 65, 0, 66]))).toEqual(Buffer.from([65, 0, 66]));
+    expect(unpadPkcs1v15Type2(Buffer.from([0, 2, 9, 9, 9, 9, 9, 9, 9, 9, 0, 65, 0, 66]))).toEqual(
+      Buffer.from([65, 0, 66]),
+    );
     expect(unpadPkcs1v15Type2(Buffer.from([1, 2, 9, 9, 9, 9, 9, 9, 9, 9, 0, 65]))).toBeUndefined();
   });
 });
@@ -119,7 +139,9 @@ describe('unpadPkcs1v15Type2', () => {
 describe('isApplePaymentDataBase64', () => {
   it('accepts base64 of a paymentData object and refuses anything else', () => {
     expect(isApplePaymentDataBase64(APPLE_PAYMENT_DATA_BASE64)).toBe(true);
-    const withoutHeader = Buffer.from(JSON.stringify({ version: 'EC_v1', data: 'AA==', signature: 'AA==' })).toString('base64');
+    const withoutHeader = Buffer.from(JSON.stringify({ version: 'EC_v1', data: 'AA==', signature: 'AA==' })).toString(
+      'base64',
+    );
     expect(isApplePaymentDataBase64(withoutHeader)).toBe(false);
     const rawJson = JSON.stringify({ version: 'EC_v1', data: 'AA==', signature: 'AA==', header: {} });
     expect(isApplePaymentDataBase64(rawJson)).toBe(false);

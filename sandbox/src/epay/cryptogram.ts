@@ -18,9 +18,7 @@ const CVC_PATTERN = /^(?:|\d{3,4})$/;
 const STANDARD_BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** What the cryptogram says the card is. */
-export type CryptogramCard =
-  | { kind: 'passthrough' }
-  | { kind: 'pan'; pan: string; expMonth: number; expYear: number };
+export type CryptogramCard = { kind: 'passthrough' } | { kind: 'pan'; pan: string; expMonth: number; expYear: number };
 
 /** Why a cryptogram is refused; deliberately without any of its content. */
 export type CryptogramProblem = 'not_base64' | 'undecryptable' | 'malformed' | 'terminal_mismatch' | 'expired_card';

@@ -9,7 +9,16 @@ const ECI_PATTERN = /^\d{1,2}$/;
 /** A plain address check: the bank sends receipts there. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-const REQUIRED_FIELDS = ['amount', 'currency', 'name', 'cryptogram', 'cryptogramApplePay', 'invoiceId', 'paymentType', 'cardSave'] as const;
+const REQUIRED_FIELDS = [
+  'amount',
+  'currency',
+  'name',
+  'cryptogram',
+  'cryptogramApplePay',
+  'invoiceId',
+  'paymentType',
+  'cardSave',
+] as const;
 const OPTIONAL_TEXT_FIELDS = [
   'invoiceIdAlt',
   'description',
@@ -59,8 +68,11 @@ export interface CryptopayRequest {
  * if (!checked.ok) refuse(checked.problem); // e.g. 'amount: must be a positive number with at most 2 decimals'
  * ```
  */
-export function checkCryptopayRequest(body: unknown): { ok: true; request: CryptopayRequest } | { ok: false; problem: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: 'body: must be a JSON object' };
+export function checkCryptopayRequest(
+  body: unknown,
+): { ok: true; request: CryptopayRequest } | { ok: false; problem: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, problem: 'body: must be a JSON object' };
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!KNOWN_FIELDS.has(key)) return { ok: false, problem: `${key}: unknown field` };
@@ -69,10 +81,14 @@ export function checkCryptopayRequest(body: unknown): { ok: true; request: Crypt
     if (record[key] === undefined) return { ok: false, problem: `${key}: required` };
   }
   const { amount, currency, name, cryptogram, cryptogramApplePay, invoiceId, paymentType, cardSave } = record;
-  if (!isValidAmount(amount)) return { ok: false, problem: 'amount: must be a positive number with at most 2 decimals' };
-  if (typeof currency !== 'string' || !SUPPORTED_CURRENCIES.has(currency)) return { ok: false, problem: 'currency: not supported' };
-  if (typeof name !== 'string' || name.length > MAX_TEXT_LENGTH) return { ok: false, problem: 'name: must be a string' };
-  if (typeof cryptogram !== 'string' || cryptogram === '') return { ok: false, problem: 'cryptogram: must be a base64 string' };
+  if (!isValidAmount(amount))
+    return { ok: false, problem: 'amount: must be a positive number with at most 2 decimals' };
+  if (typeof currency !== 'string' || !SUPPORTED_CURRENCIES.has(currency))
+    return { ok: false, problem: 'currency: not supported' };
+  if (typeof name !== 'string' || name.length > MAX_TEXT_LENGTH)
+    return { ok: false, problem: 'name: must be a string' };
+  if (typeof cryptogram !== 'string' || cryptogram === '')
+    return { ok: false, problem: 'cryptogram: must be a base64 string' };
   if (typeof cryptogramApplePay !== 'string' || cryptogramApplePay === '') {
     return { ok: false, problem: 'cryptogramApplePay: must be a non-empty string' };
   }
@@ -96,14 +112,18 @@ export function checkCryptopayRequest(body: unknown): { ok: true; request: Crypt
   for (const key of OPTIONAL_TEXT_FIELDS) {
     const value = record[key];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || value.length > MAX_TEXT_LENGTH) return { ok: false, problem: `${key}: must be a string` };
+    if (typeof value !== 'string' || value.length > MAX_TEXT_LENGTH)
+      return { ok: false, problem: `${key}: must be a string` };
     text[key] = value;
   }
   for (const key of LINK_FIELDS) {
-    if (text[key] !== '' && !isHttpUrl(text[key])) return { ok: false, problem: `${key}: must be an absolute http(s) URL` };
+    if (text[key] !== '' && !isHttpUrl(text[key]))
+      return { ok: false, problem: `${key}: must be an absolute http(s) URL` };
   }
-  if (text.email !== '' && !EMAIL_PATTERN.test(text.email)) return { ok: false, problem: 'email: not an email address' };
-  if (record.eci !== undefined && !ECI_PATTERN.test(text.eci)) return { ok: false, problem: 'eci: must be one or two digits' };
+  if (text.email !== '' && !EMAIL_PATTERN.test(text.email))
+    return { ok: false, problem: 'email: not an email address' };
+  if (record.eci !== undefined && !ECI_PATTERN.test(text.eci))
+    return { ok: false, problem: 'eci: must be one or two digits' };
 
   return {
     ok: true,

@@ -54,7 +54,10 @@ describe('faults over HTTP', () => {
     for (let i = 0; i < count; i += 1) {
       const started = Date.now();
       try {
-        const res = await fetch(bank.oauthUrl, { method: 'POST', body: new URLSearchParams(tokenForm(`80000000${String(i).padStart(4, '0')}`, '100')) });
+        const res = await fetch(bank.oauthUrl, {
+          method: 'POST',
+          body: new URLSearchParams(tokenForm(`80000000${String(i).padStart(4, '0')}`, '100')),
+        });
         const text = await res.text();
         const slow = Date.now() - started >= SLOW_MS - 10;
         const kind = res.status >= 500 ? '5xx' : text.startsWith('<!DOCTYPE html>') ? 'garbage' : slow ? 'slow' : 'ok';

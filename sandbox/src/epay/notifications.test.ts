@@ -3,13 +3,41 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeEpay } from './server.js';
-import { cryptopayBody, getToken, nextInvoiceId, parsePublicKeyText, postCryptopay, testKeyPem, type Fetcher } from './test-support.js';
+import {
+  cryptopayBody,
+  getToken,
+  nextInvoiceId,
+  parsePublicKeyText,
+  postCryptopay,
+  testKeyPem,
+  type Fetcher,
+} from './test-support.js';
 import type { FakeEpay, NotificationBody } from './types.js';
 
 const PAN = '4400430000000000';
 const NOTIFICATION_KEYS = [
-  'code', 'reason', 'reasonCode', 'id', 'invoiceId', 'amount', 'currency', 'terminal', 'accountId', 'description', 'language',
-  'cardMask', 'cardType', 'cardId', 'issuer', 'reference', 'approvalCode', 'secure', 'dateTime', 'name', 'email', 'phone',
+  'code',
+  'reason',
+  'reasonCode',
+  'id',
+  'invoiceId',
+  'amount',
+  'currency',
+  'terminal',
+  'accountId',
+  'description',
+  'language',
+  'cardMask',
+  'cardType',
+  'cardId',
+  'issuer',
+  'reference',
+  'approvalCode',
+  'secure',
+  'dateTime',
+  'name',
+  'email',
+  'phone',
 ];
 
 let merchant: Server;
@@ -51,7 +79,7 @@ async function pay(amount: number, links: Record<string, string>, bank: FakeEpay
 }
 
 describe('postLink / failurePostLink notifications', () => {
-  it('posts the bank\'s notification body (docs/sandbox.md) to postLink when paid', async () => {
+  it("posts the bank's notification body (docs/sandbox.md) to postLink when paid", async () => {
     const { invoiceId } = await pay(100, { postLink: `${merchantUrl}/ok`, failurePostLink: `${merchantUrl}/fail` });
     const delivered = received.filter((r) => r.body.invoiceId === invoiceId);
     expect(delivered.map((r) => r.path)).toEqual(['/ok']);
@@ -59,20 +87,43 @@ describe('postLink / failurePostLink notifications', () => {
     expect(Object.keys(body ?? {})).toEqual(NOTIFICATION_KEYS);
     const charge = epay.ledger.byInvoice(invoiceId)[0];
     expect(body).toMatchObject({
-      code: 'ok', reasonCode: '00', id: charge?.id, invoiceId, amount: 100, currency: 'KZT', terminal: '67e34d63-102f-4bd1-898e-370781d0074d',
-      accountId: 'uuid000001', description: 'Payment by ApplePay', language: 'rus', cardMask: '440043******0000', cardType: 'VISA',
-      reference: charge?.reference, secure: 'no', name: 'Arman Ali', email: 'armanali@example.com', phone: '+77771232380',
+      code: 'ok',
+      reasonCode: '00',
+      id: charge?.id,
+      invoiceId,
+      amount: 100,
+      currency: 'KZT',
+      terminal: '67e34d63-102f-4bd1-898e-370781d0074d',
+      accountId: 'uuid000001',
+      description: 'Payment by ApplePay',
+      language: 'rus',
+      cardMask: '440043******0000',
+      cardType: 'VISA',
+      reference: charge?.reference,
+      secure: 'no',
+      name: 'Arman Ali',
+      email: 'armanali@example.com',
+      phone: '+77771232380',
     });
     expect(body?.approvalCode).toMatch(/^\d{6}$/);
     expect(body?.cardId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(epay.notifications.find((n) => n.body.invoiceId === invoiceId)).toMatchObject({ kind: 'postLink', delivery: 'delivered', httpStatus: 200 });
+    expect(epay.notifications.find((n) => n.body.invoiceId === invoiceId)).toMatchObject({
+      kind: 'postLink',
+      delivery: 'delivered',
+      httpStatus: 200,
+    });
   });
 
   it('posts code "error" to failurePostLink when declined', async () => {
     const { invoiceId } = await pay(100.51, { postLink: `${merchantUrl}/ok`, failurePostLink: `${merchantUrl}/fail` });
     const delivered = received.filter((r) => r.body.invoiceId === invoiceId);
     expect(delivered.map((r) => r.path)).toEqual(['/fail']);
-    expect(delivered[0]?.body).toMatchObject({ code: 'error', reason: 'Insufficient funds', reasonCode: '51', approvalCode: '' });
+    expect(delivered[0]?.body).toMatchObject({
+      code: 'error',
+      reason: 'Insufficient funds',
+      reasonCode: '51',
+      approvalCode: '',
+    });
   });
 
   it('notifies a charged not-final payment as paid, and nothing for a 500 that charged nothing', async () => {
@@ -84,7 +135,10 @@ describe('postLink / failurePostLink notifications', () => {
 
   it('records failed deliveries with the reason', async () => {
     const refused = await pay(100, { postLink: `${merchantUrl}/broken` });
-    expect(epay.notifications.find((n) => n.body.invoiceId === refused.invoiceId)).toMatchObject({ delivery: 'failed', httpStatus: 500 });
+    expect(epay.notifications.find((n) => n.body.invoiceId === refused.invoiceId)).toMatchObject({
+      delivery: 'failed',
+      httpStatus: 500,
+    });
     const unreachable = await pay(100, { postLink: 'http://127.0.0.1:9/nobody-listens' });
     const note = epay.notifications.find((n) => n.body.invoiceId === unreachable.invoiceId);
     expect(note?.delivery).toBe('failed');

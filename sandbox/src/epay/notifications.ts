@@ -71,7 +71,10 @@ export function buildNotification(
  * await deliverNotification(note); // note.delivery is now 'delivered' or 'failed'
  * ```
  */
-export async function deliverNotification(notification: Notification, timeoutMs = NOTIFICATION_TIMEOUT_MS): Promise<void> {
+export async function deliverNotification(
+  notification: Notification,
+  timeoutMs = NOTIFICATION_TIMEOUT_MS,
+): Promise<void> {
   try {
     const response = await fetch(notification.url, {
       method: 'POST',

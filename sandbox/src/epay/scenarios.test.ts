@@ -36,7 +36,9 @@ async function pay(amount: number, pan = '4400430000000000') {
 
 async function status(invoiceId: string, amount: number) {
   const token = await getToken(fetcher, invoiceId, amount);
-  const res = await fetcher(`/check-status/payment/transaction/${invoiceId}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetcher(`/check-status/payment/transaction/${invoiceId}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { resultCode: string; resultMessage: string; transaction?: Record<string, unknown> };
 }
@@ -87,14 +89,22 @@ describe('cryptopay scenarios over HTTP', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: number }).code).toBe(code);
     expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName }]);
-    expect(await status(invoiceId, amount)).toMatchObject({ resultCode: '100', resultMessage: 'SUCCESS', transaction: { statusName } });
+    expect(await status(invoiceId, amount)).toMatchObject({
+      resultCode: '100',
+      resultMessage: 'SUCCESS',
+      transaction: { statusName },
+    });
   });
 
   it('61: slow, with the charge recorded before the answer', async () => {
     const invoiceId = nextInvoiceId();
     const token = await getToken(fetcher, invoiceId, 100.61);
     const started = Date.now();
-    const pending = postCryptopay(fetcher, token, cryptopayBody(publicKey, { invoiceId, amount: 100.61, pan: '4400430000000000' }));
+    const pending = postCryptopay(
+      fetcher,
+      token,
+      cryptopayBody(publicKey, { invoiceId, amount: 100.61, pan: '4400430000000000' }),
+    );
     await new Promise((resolve) => setTimeout(resolve, SLOW_MS / 3));
     expect(epay.ledger.paid(invoiceId)).toHaveLength(1);
     const res = await pending;
@@ -121,7 +131,9 @@ describe('cryptopay scenarios over HTTP', () => {
   it('73: the connection drops after the charge is recorded', async () => {
     const invoiceId = nextInvoiceId();
     const token = await getToken(fetcher, invoiceId, 100.73);
-    await expect(postCryptopay(fetcher, token, cryptopayBody(publicKey, { invoiceId, amount: 100.73, pan: '4400430000000000' }))).rejects.toThrow();
+    await expect(
+      postCryptopay(fetcher, token, cryptopayBody(publicKey, { invoiceId, amount: 100.73, pan: '4400430000000000' })),
+    ).rejects.toThrow();
     expect(epay.ledger.paid(invoiceId)).toHaveLength(1);
     expect(epay.calls.find((c) => c.path === '/payment/cryptopay' && c.invoiceId === invoiceId)?.status).toBe(0);
     expect((await status(invoiceId, 100.73)).transaction).toMatchObject({ statusName: 'AUTH' });
@@ -130,7 +142,9 @@ describe('cryptopay scenarios over HTTP', () => {
   it('74: the connection drops and nothing is charged', async () => {
     const invoiceId = nextInvoiceId();
     const token = await getToken(fetcher, invoiceId, 100.74);
-    await expect(postCryptopay(fetcher, token, cryptopayBody(publicKey, { invoiceId, amount: 100.74, pan: '4400430000000000' }))).rejects.toThrow();
+    await expect(
+      postCryptopay(fetcher, token, cryptopayBody(publicKey, { invoiceId, amount: 100.74, pan: '4400430000000000' })),
+    ).rejects.toThrow();
     expect(epay.ledger.byInvoice(invoiceId)).toEqual([]);
     expect((await status(invoiceId, 100.74)).resultCode).toBe('102');
   });
@@ -143,9 +157,23 @@ describe('GET /check-status/payment/transaction/:invoiceId', () => {
     await postCryptopay(fetcher, token, cryptopayBody(publicKey, { invoiceId, amount: 100, pan: '4400430000000000' }));
     const answer = await status(invoiceId, 100);
     expect(Object.keys(answer.transaction ?? {})).toEqual([
-      'id', 'invoiceID', 'amount', 'currency', 'statusName', 'reference', 'reasonCode', 'cardMask', 'createdDate',
+      'id',
+      'invoiceID',
+      'amount',
+      'currency',
+      'statusName',
+      'reference',
+      'reasonCode',
+      'cardMask',
+      'createdDate',
     ]);
-    expect(answer.transaction).toMatchObject({ invoiceID: invoiceId, amount: 100, currency: 'KZT', statusName: 'AUTH', cardMask: '440043******0000' });
+    expect(answer.transaction).toMatchObject({
+      invoiceID: invoiceId,
+      amount: 100,
+      currency: 'KZT',
+      statusName: 'AUTH',
+      cardMask: '440043******0000',
+    });
   });
 
   it('wants a token bound to that invoice and amount, used once', async () => {
@@ -153,11 +181,14 @@ describe('GET /check-status/payment/transaction/:invoiceId', () => {
     const otherInvoice = await getToken(fetcher, nextInvoiceId(), 100);
     const wrongAmount = await getToken(fetcher, invoiceId, 200);
     for (const token of [otherInvoice, wrongAmount]) {
-      const res = await fetcher(`/check-status/payment/transaction/${invoiceId}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetcher(`/check-status/payment/transaction/${invoiceId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status).toBe(401);
     }
     const token = await getToken(fetcher, invoiceId, 100);
-    const send = () => fetcher(`/check-status/payment/transaction/${invoiceId}`, { headers: { authorization: `Bearer ${token}` } });
+    const send = () =>
+      fetcher(`/check-status/payment/transaction/${invoiceId}`, { headers: { authorization: `Bearer ${token}` } });
     expect((await send()).status).toBe(200);
     expect((await send()).status).toBe(401);
   });

@@ -23,7 +23,9 @@ export async function startFakeEpay(options: FakeEpayOptions = {}): Promise<Fake
   const { app, state } = await createFakeEpayApp(options);
   const host = options.host ?? DEFAULT_HOST;
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () => resolve(listening as Server));
+    const listening = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () =>
+      resolve(listening as Server),
+    );
     listening.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

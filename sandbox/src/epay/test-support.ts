@@ -8,7 +8,8 @@ import { SANDBOX_RSA_MODULUS_BITS } from './rsa-keys.js';
 import { TOKEN_SCOPE } from './token-request.js';
 
 /** Test files run in separate workers; they share one generated key through this file instead of each paying seconds for it. */
-const keyCacheFile = (name: string): string => join(tmpdir(), `epay-sandbox-test-rsa${SANDBOX_RSA_MODULUS_BITS}-${name}.pem`);
+const keyCacheFile = (name: string): string =>
+  join(tmpdir(), `epay-sandbox-test-rsa${SANDBOX_RSA_MODULUS_BITS}-${name}.pem`);
 
 /**
  * An RSA-4096 private key PEM, generated once per name and cached in the temp directory
@@ -57,7 +58,9 @@ export function parsePublicKeyText(text: string): KeyObject {
  * ```
  */
 export function encryptCryptogram(publicKey: KeyObject, plaintext: string | Buffer): string {
-  return publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(plaintext)).toString('base64');
+  return publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(plaintext)).toString(
+    'base64',
+  );
 }
 
 /**
@@ -80,7 +83,11 @@ export function futureExpDate(now = new Date()): string {
  * cardCryptogramText('4400430000000000'); // '{"hpan":"4400430000000000","expDate":"…","cvc":"","terminalId":"…"}'
  * ```
  */
-export function cardCryptogramText(pan: string, expDate = futureExpDate(), terminalId: string = SANDBOX_EPAY.terminalId): string {
+export function cardCryptogramText(
+  pan: string,
+  expDate = futureExpDate(),
+  terminalId: string = SANDBOX_EPAY.terminalId,
+): string {
   return JSON.stringify({ hpan: pan, expDate, cvc: '', terminalId });
 }
 
@@ -172,7 +179,10 @@ export function cryptopayBody(
     amount: payment.amount,
     currency: payment.currency ?? 'KZT',
     name: 'Arman Ali',
-    cryptogram: encryptCryptogram(publicKey, passthrough ? PASSTHROUGH_CRYPTOGRAM_TEXT : cardCryptogramText(payment.pan ?? '')),
+    cryptogram: encryptCryptogram(
+      publicKey,
+      passthrough ? PASSTHROUGH_CRYPTOGRAM_TEXT : cardCryptogramText(payment.pan ?? ''),
+    ),
     cryptogramApplePay: passthrough ? APPLE_PAYMENT_DATA_BASE64 : ONLINE_CRYPTOGRAM,
     invoiceId: payment.invoiceId,
     description: 'Payment by ApplePay',

@@ -26,7 +26,13 @@ export interface ThreeDsSession {
 
 /** Opens sessions and signs/verifies PaRes. */
 export interface ThreeDsStore {
-  open(payment: { chargeId: string; invoiceId: string; amount: number; currency: string; cardMask: string }): ThreeDsSession;
+  open(payment: {
+    chargeId: string;
+    invoiceId: string;
+    amount: number;
+    currency: string;
+    cardMask: string;
+  }): ThreeDsSession;
   byMd(md: string): ThreeDsSession | undefined;
   byChargeId(chargeId: string): ThreeDsSession | undefined;
   /** The opaque PaRes for a decided session. */

@@ -66,7 +66,10 @@ export function checkTokenRequest(
   const field = (name: (typeof TOKEN_FIELDS)[number]): string => fields.get(name) ?? '';
 
   if (field('grant_type') !== TOKEN_GRANT_TYPE) {
-    return { ok: false, error: { status: 400, error: 'unsupported_grant_type', description: 'grant_type must be client_credentials' } };
+    return {
+      ok: false,
+      error: { status: 400, error: 'unsupported_grant_type', description: 'grant_type must be client_credentials' },
+    };
   }
   if (field('scope') !== TOKEN_SCOPE) {
     return { ok: false, error: { status: 400, error: 'invalid_scope', description: 'scope is not the payment scope' } };

@@ -81,7 +81,10 @@ export function bindingCovers(
   operation: { invoiceId: string; amount?: number; currency?: string },
 ): boolean {
   if (binding.invoiceId === undefined || binding.invoiceId !== operation.invoiceId) return false;
-  if (operation.amount !== undefined && (binding.amount === undefined || toMinorUnits(binding.amount) !== toMinorUnits(operation.amount))) {
+  if (
+    operation.amount !== undefined &&
+    (binding.amount === undefined || toMinorUnits(binding.amount) !== toMinorUnits(operation.amount))
+  ) {
     return false;
   }
   if (operation.currency !== undefined && binding.currency !== operation.currency) return false;

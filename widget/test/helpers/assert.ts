@@ -31,7 +31,7 @@ export function ok(value: unknown, message = 'expected a truthy value'): asserts
  */
 export function equal<T>(actual: T, expected: T, message = ''): void {
   if (!Object.is(actual, expected)) {
-    throw new AssertionError(`${message ? message + ': ' : ''}expected ${show(expected)}, got ${show(actual)}`);
+    throw new AssertionError(`${message ? `${message}: ` : ''}expected ${show(expected)}, got ${show(actual)}`);
   }
 }
 
@@ -43,7 +43,7 @@ export function equal<T>(actual: T, expected: T, message = ''): void {
  */
 export function deepEqual(actual: unknown, expected: unknown, message = ''): void {
   if (!same(actual, expected)) {
-    throw new AssertionError(`${message ? message + ': ' : ''}expected ${show(expected)}, got ${show(actual)}`);
+    throw new AssertionError(`${message ? `${message}: ` : ''}expected ${show(expected)}, got ${show(actual)}`);
   }
 }
 

@@ -1,11 +1,7 @@
 /** @module A fake proxy: replaces `fetch` and answers `/applepay/session` and `/applepay/payments` as each test tells it. */
 
 /** One answer: a Response, a network failure, silence until the caller gives up, or a function of the request. */
-export type Reply =
-  | Response
-  | 'network-error'
-  | 'hang'
-  | ((request: RecordedRequest) => Reply | Promise<Reply>);
+export type Reply = Response | 'network-error' | 'hang' | ((request: RecordedRequest) => Reply | Promise<Reply>);
 
 /** A request the element sent, with its JSON body parsed. */
 export interface RecordedRequest {
@@ -56,7 +52,13 @@ export const MERCHANT_SESSION = {
 /** The proxy's paid answer. */
 export const PAID = {
   status: 'paid',
-  payment: { id: '7943816b-58a8-47f6-a11e-67b63c4228c7', invoiceId: '000123456', amount: 1500, currency: 'KZT', reference: '114537489258' },
+  payment: {
+    id: '7943816b-58a8-47f6-a11e-67b63c4228c7',
+    invoiceId: '000123456',
+    amount: 1500,
+    currency: 'KZT',
+    reference: '114537489258',
+  },
 };
 
 /**

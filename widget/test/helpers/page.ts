@@ -14,7 +14,13 @@ function b64url(value: string): string {
  * makeOrder({ amount: 1500 }); // expires in 10 minutes
  */
 export function makeOrder(claims: Record<string, unknown> = {}): string {
-  const payload = { invoiceId: '000123456', amount: 1500, currency: 'KZT', exp: Math.floor(Date.now() / 1000) + 600, ...claims };
+  const payload = {
+    invoiceId: '000123456',
+    amount: 1500,
+    currency: 'KZT',
+    exp: Math.floor(Date.now() / 1000) + 600,
+    ...claims,
+  };
   return `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(payload))}.${b64url('not-a-real-signature')}`;
 }
 
@@ -25,7 +31,15 @@ export interface EventLog {
   outcomes(): string[];
 }
 
-const EVENT_NAMES = ['epay-ready', 'epay-click', 'epay-success', 'epay-3ds', 'epay-declined', 'epay-cancel', 'epay-error'];
+const EVENT_NAMES = [
+  'epay-ready',
+  'epay-click',
+  'epay-success',
+  'epay-3ds',
+  'epay-declined',
+  'epay-cancel',
+  'epay-error',
+];
 const OUTCOMES = ['epay-success', 'epay-3ds', 'epay-declined', 'epay-cancel', 'epay-error'];
 
 /** Records the element's events, as a merchant's listener on the document would hear them. */
@@ -72,7 +86,10 @@ export function buttonOf(el: Element): HTMLButtonElement {
 /** A real mouse click at the centre of the element's button, through the browser's input pipeline (a trusted event with user activation). */
 export async function realClick(el: Element): Promise<void> {
   const rect = buttonOf(el).getBoundingClientRect();
-  await sendMouse({ type: 'click', position: [Math.round(rect.left + rect.width / 2), Math.round(rect.top + rect.height / 2)] });
+  await sendMouse({
+    type: 'click',
+    position: [Math.round(rect.left + rect.width / 2), Math.round(rect.top + rect.height / 2)],
+  });
   await resetMouse();
 }
 

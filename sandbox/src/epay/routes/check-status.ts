@@ -37,8 +37,10 @@ export function checkStatusRoute(state: FakeEpayState) {
       const error = tokenError('mismatch');
       return c.json(failureBody(error, { invoiceId }), error.status);
     }
-    if (state.terminalNotFound.has(invoiceId)) return c.json({ resultCode: '104', resultMessage: 'Terminal not found' });
-    if (!charge) return c.json({ resultCode: '102', resultMessage: 'Transaction not found' }, state.config.notFoundHttpStatus);
+    if (state.terminalNotFound.has(invoiceId))
+      return c.json({ resultCode: '104', resultMessage: 'Terminal not found' });
+    if (!charge)
+      return c.json({ resultCode: '102', resultMessage: 'Transaction not found' }, state.config.notFoundHttpStatus);
     return c.json({
       resultCode: '100',
       resultMessage: 'SUCCESS',

@@ -38,12 +38,14 @@ export function confirmRoute(state: FakeEpayState) {
 
     const token = state.tokens.spend(c.req.header('authorization'));
     if (!token.ok) return refuse(tokenError(token.problem));
-    if (!fields) return refuse(BANK_ERRORS.badRequest, 'body: must be JSON with exactly the string fields ID, PaRes, MD');
+    if (!fields)
+      return refuse(BANK_ERRORS.badRequest, 'body: must be JSON with exactly the string fields ID, PaRes, MD');
     const session = state.threeDs.byChargeId(fields.ID);
     if (!charge || !details || !session) return refuse(BANK_ERRORS.unknownPayment);
     if (!bindingCovers(token.binding, charge)) return refuse(tokenError('mismatch'));
     if (session.confirmed) return refuse(BANK_ERRORS.alreadyConfirmed);
-    const result = fields.MD === session.md ? state.threeDs.verifyPaRes(fields.PaRes, charge.id, session.md) : undefined;
+    const result =
+      fields.MD === session.md ? state.threeDs.verifyPaRes(fields.PaRes, charge.id, session.md) : undefined;
     if (!result) return refuse(BANK_ERRORS.threeDsMismatch);
 
     session.confirmed = true;
@@ -51,7 +53,9 @@ export function confirmRoute(state: FakeEpayState) {
     if (result === 'Y') {
       charge.statusName = 'AUTH';
       charge.reasonCode = '00';
-      state.notify(buildNotification(charge, details, state.config.terminalId, { ok: true, reason: 'success', reasonCode: '00' }));
+      state.notify(
+        buildNotification(charge, details, state.config.terminalId, { ok: true, reason: 'success', reasonCode: '00' }),
+      );
       url = confirmSuccessUrl(charge, details);
     } else {
       charge.statusName = '3D';
@@ -73,7 +77,10 @@ function confirmFields(body: unknown): Record<(typeof CONFIRM_FIELDS)[number], s
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const record = body as Record<string, unknown>;
   const keys = Object.keys(record);
-  if (keys.length !== CONFIRM_FIELDS.length || !CONFIRM_FIELDS.every((key) => typeof record[key] === 'string' && record[key] !== '')) {
+  if (
+    keys.length !== CONFIRM_FIELDS.length ||
+    !CONFIRM_FIELDS.every((key) => typeof record[key] === 'string' && record[key] !== '')
+  ) {
     return undefined;
   }
   return record as Record<(typeof CONFIRM_FIELDS)[number], string>;

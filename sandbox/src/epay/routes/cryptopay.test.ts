@@ -30,7 +30,11 @@ beforeAll(async () => {
 });
 
 /** Pays with a fresh token; `mutate` edits the valid body first. */
-async function pay(mutate: (body: Record<string, unknown>) => void = () => {}, amount = 100, mode: 'pan' | 'passthrough' = 'pan') {
+async function pay(
+  mutate: (body: Record<string, unknown>) => void = () => {},
+  amount = 100,
+  mode: 'pan' | 'passthrough' = 'pan',
+) {
   const invoiceId = nextInvoiceId();
   const token = await getToken(fetcher, invoiceId, amount);
   const body = cryptopayBody(publicKey, { invoiceId, amount, ...(mode === 'pan' ? { pan: PAN } : {}) });
@@ -41,15 +45,40 @@ async function pay(mutate: (body: Record<string, unknown>) => void = () => {}, a
 
 describe('POST /payment/cryptopay: a valid call', () => {
   it('pays in decrypt mode and answers the bank’s paid shape', async () => {
-    const { res, body, invoiceId } = await pay((b) => Object.assign(b, { invoiceIdAlt: '8564546', accountId: 'uuid000001' }));
+    const { res, body, invoiceId } = await pay((b) =>
+      Object.assign(b, { invoiceIdAlt: '8564546', accountId: 'uuid000001' }),
+    );
     expect(res.status).toBe(200);
     expect(Object.keys(body)).toEqual([
-      'id', 'amount', 'currency', 'invoiceID', 'invoiceIdAlt', 'accountID', 'phone', 'email', 'description', 'reference', 'language',
+      'id',
+      'amount',
+      'currency',
+      'invoiceID',
+      'invoiceIdAlt',
+      'accountID',
+      'phone',
+      'email',
+      'description',
+      'reference',
+      'language',
     ]);
-    expect(body).toMatchObject({ amount: 100, currency: 'KZT', invoiceID: invoiceId, invoiceIdAlt: '8564546', accountID: 'uuid000001', language: 'rus' });
+    expect(body).toMatchObject({
+      amount: 100,
+      currency: 'KZT',
+      invoiceID: invoiceId,
+      invoiceIdAlt: '8564546',
+      accountID: 'uuid000001',
+      language: 'rus',
+    });
     expect(body.reference).toMatch(/^[1-9]\d{11}$/);
     const [charge] = state.ledger.byInvoice(invoiceId);
-    expect(charge).toMatchObject({ id: body.id, statusName: 'AUTH', reasonCode: '00', cardMask: '440043******1200', amount: 100 });
+    expect(charge).toMatchObject({
+      id: body.id,
+      statusName: 'AUTH',
+      reasonCode: '00',
+      cardMask: '440043******1200',
+      amount: 100,
+    });
   });
 
   it('pays in passthrough mode with the SDK placeholders and base64 paymentData', async () => {
@@ -61,8 +90,13 @@ describe('POST /payment/cryptopay: a valid call', () => {
   it('accepts an optional eci and all optional strings', async () => {
     const { res } = await pay((b) =>
       Object.assign(b, {
-        eci: '05', invoiceIdAlt: '1', accountId: 'a', backLink: 'https://shop.example/ok', failureBackLink: 'https://shop.example/fail',
-        postLink: 'http://127.0.0.1:9/post', failurePostLink: 'http://127.0.0.1:9/fail',
+        eci: '05',
+        invoiceIdAlt: '1',
+        accountId: 'a',
+        backLink: 'https://shop.example/ok',
+        failureBackLink: 'https://shop.example/fail',
+        postLink: 'http://127.0.0.1:9/post',
+        failurePostLink: 'http://127.0.0.1:9/fail',
       }),
     );
     expect(res.status).toBe(200);
@@ -71,29 +105,146 @@ describe('POST /payment/cryptopay: a valid call', () => {
 
 describe('POST /payment/cryptopay: field validation', () => {
   it.each([
-    ['amount as a string', (b: Record<string, unknown>) => { b.amount = '100'; }],
-    ['amount with 3 decimals', (b: Record<string, unknown>) => { b.amount = 100.001; }],
-    ['a missing currency', (b: Record<string, unknown>) => { delete b.currency; }],
-    ['an unknown currency', (b: Record<string, unknown>) => { b.currency = 'XXX'; }],
-    ['a missing name', (b: Record<string, unknown>) => { delete b.name; }],
-    ['a numeric name', (b: Record<string, unknown>) => { b.name = 42; }],
-    ['cryptogram named with a Cyrillic с', (b: Record<string, unknown>) => { b['\u0441ryptogram'] = b.cryptogram; delete b.cryptogram; }],
-    ['a missing cryptogramApplePay', (b: Record<string, unknown>) => { delete b.cryptogramApplePay; }],
-    ['an empty cryptogramApplePay', (b: Record<string, unknown>) => { b.cryptogramApplePay = ''; }],
-    ['a cryptogramApplePay that is not base64', (b: Record<string, unknown>) => { b.cryptogramApplePay = 'not base64!'; }],
-    ['invoiceId as a number', (b: Record<string, unknown>) => { b.invoiceId = Number(b.invoiceId); }],
-    ['invoiceID instead of invoiceId', (b: Record<string, unknown>) => { b.invoiceID = b.invoiceId; delete b.invoiceId; }],
-    ['paymentType other than applePay', (b: Record<string, unknown>) => { b.paymentType = 'ApplePay'; }],
-    ['a missing paymentType', (b: Record<string, unknown>) => { delete b.paymentType; }],
-    ['cardSave as a string', (b: Record<string, unknown>) => { b.cardSave = 'false'; }],
-    ['a missing cardSave', (b: Record<string, unknown>) => { delete b.cardSave; }],
-    ['a numeric phone', (b: Record<string, unknown>) => { b.phone = 77771232380; }],
-    ['a null description', (b: Record<string, unknown>) => { b.description = null; }],
-    ['a relative postLink', (b: Record<string, unknown>) => { b.postLink = '/notify'; }],
-    ['a javascript: backLink', (b: Record<string, unknown>) => { b.backLink = 'javascript:alert(1)'; }],
-    ['a bad email', (b: Record<string, unknown>) => { b.email = 'not-an-email'; }],
-    ['a three-digit eci', (b: Record<string, unknown>) => { b.eci = '005'; }],
-    ['an unknown field', (b: Record<string, unknown>) => { b.terminalID = 'x'; }],
+    [
+      'amount as a string',
+      (b: Record<string, unknown>) => {
+        b.amount = '100';
+      },
+    ],
+    [
+      'amount with 3 decimals',
+      (b: Record<string, unknown>) => {
+        b.amount = 100.001;
+      },
+    ],
+    [
+      'a missing currency',
+      (b: Record<string, unknown>) => {
+        delete b.currency;
+      },
+    ],
+    [
+      'an unknown currency',
+      (b: Record<string, unknown>) => {
+        b.currency = 'XXX';
+      },
+    ],
+    [
+      'a missing name',
+      (b: Record<string, unknown>) => {
+        delete b.name;
+      },
+    ],
+    [
+      'a numeric name',
+      (b: Record<string, unknown>) => {
+        b.name = 42;
+      },
+    ],
+    [
+      'cryptogram named with a Cyrillic с',
+      (b: Record<string, unknown>) => {
+        b['\u0441ryptogram'] = b.cryptogram;
+        delete b.cryptogram;
+      },
+    ],
+    [
+      'a missing cryptogramApplePay',
+      (b: Record<string, unknown>) => {
+        delete b.cryptogramApplePay;
+      },
+    ],
+    [
+      'an empty cryptogramApplePay',
+      (b: Record<string, unknown>) => {
+        b.cryptogramApplePay = '';
+      },
+    ],
+    [
+      'a cryptogramApplePay that is not base64',
+      (b: Record<string, unknown>) => {
+        b.cryptogramApplePay = 'not base64!';
+      },
+    ],
+    [
+      'invoiceId as a number',
+      (b: Record<string, unknown>) => {
+        b.invoiceId = Number(b.invoiceId);
+      },
+    ],
+    [
+      'invoiceID instead of invoiceId',
+      (b: Record<string, unknown>) => {
+        b.invoiceID = b.invoiceId;
+        delete b.invoiceId;
+      },
+    ],
+    [
+      'paymentType other than applePay',
+      (b: Record<string, unknown>) => {
+        b.paymentType = 'ApplePay';
+      },
+    ],
+    [
+      'a missing paymentType',
+      (b: Record<string, unknown>) => {
+        delete b.paymentType;
+      },
+    ],
+    [
+      'cardSave as a string',
+      (b: Record<string, unknown>) => {
+        b.cardSave = 'false';
+      },
+    ],
+    [
+      'a missing cardSave',
+      (b: Record<string, unknown>) => {
+        delete b.cardSave;
+      },
+    ],
+    [
+      'a numeric phone',
+      (b: Record<string, unknown>) => {
+        b.phone = 77771232380;
+      },
+    ],
+    [
+      'a null description',
+      (b: Record<string, unknown>) => {
+        b.description = null;
+      },
+    ],
+    [
+      'a relative postLink',
+      (b: Record<string, unknown>) => {
+        b.postLink = '/notify';
+      },
+    ],
+    [
+      'a javascript: backLink',
+      (b: Record<string, unknown>) => {
+        b.backLink = 'javascript:alert(1)';
+      },
+    ],
+    [
+      'a bad email',
+      (b: Record<string, unknown>) => {
+        b.email = 'not-an-email';
+      },
+    ],
+    [
+      'a three-digit eci',
+      (b: Record<string, unknown>) => {
+        b.eci = '005';
+      },
+    ],
+    [
+      'an unknown field',
+      (b: Record<string, unknown>) => {
+        b.terminalID = 'x';
+      },
+    ],
   ])('refuses %s with 400 and charges nothing', async (_, mutate) => {
     const { res, body, invoiceId } = await pay(mutate);
     expect(res.status).toBe(400);
@@ -114,7 +265,13 @@ describe('POST /payment/cryptopay: field validation', () => {
   });
 
   it('passthrough mode wants base64 of Apple paymentData in cryptogramApplePay', async () => {
-    const { res, body } = await pay((b) => { b.cryptogramApplePay = 'AAAA'; }, 100, 'passthrough');
+    const { res, body } = await pay(
+      (b) => {
+        b.cryptogramApplePay = 'AAAA';
+      },
+      100,
+      'passthrough',
+    );
     expect(res.status).toBe(400);
     expect(body.message).toContain('cryptogramApplePay');
   });
@@ -124,14 +281,40 @@ describe('POST /payment/cryptopay: the cryptogram', () => {
   it('refuses a cryptogram for another key, another terminal, or with an extra key; never quoting the card', async () => {
     const otherKey = createPublicKey(testKeyPem('other'));
     const cases: Array<[(b: Record<string, unknown>) => void, number]> = [
-      [(b) => { b.cryptogram = encryptCryptogram(otherKey, cardCryptogramText(PAN)); }, BANK_ERRORS.cryptogramUndecryptable.code],
-      [(b) => { b.cryptogram = encryptCryptogram(publicKey, cardCryptogramText(PAN, undefined, '11111111-1111-1111-1111-111111111111')); }, BANK_ERRORS.terminalMismatch.code],
-      [(b) => {
-        const text = JSON.stringify({ ...JSON.parse(cardCryptogramText(PAN)), extra: '1' });
-        b.cryptogram = encryptCryptogram(publicKey, text);
-      }, BANK_ERRORS.cryptogramMalformed.code],
-      [(b) => { b.cryptogram = encryptCryptogram(publicKey, JSON.stringify(JSON.parse(cardCryptogramText(PAN)), null, 2)); }, BANK_ERRORS.cryptogramMalformed.code],
-      [(b) => { b.cryptogram = encryptCryptogram(publicKey, cardCryptogramText(PAN, '0120')); }, BANK_ERRORS.expiredCard.code],
+      [
+        (b) => {
+          b.cryptogram = encryptCryptogram(otherKey, cardCryptogramText(PAN));
+        },
+        BANK_ERRORS.cryptogramUndecryptable.code,
+      ],
+      [
+        (b) => {
+          b.cryptogram = encryptCryptogram(
+            publicKey,
+            cardCryptogramText(PAN, undefined, '11111111-1111-1111-1111-111111111111'),
+          );
+        },
+        BANK_ERRORS.terminalMismatch.code,
+      ],
+      [
+        (b) => {
+          const text = JSON.stringify({ ...JSON.parse(cardCryptogramText(PAN)), extra: '1' });
+          b.cryptogram = encryptCryptogram(publicKey, text);
+        },
+        BANK_ERRORS.cryptogramMalformed.code,
+      ],
+      [
+        (b) => {
+          b.cryptogram = encryptCryptogram(publicKey, JSON.stringify(JSON.parse(cardCryptogramText(PAN)), null, 2));
+        },
+        BANK_ERRORS.cryptogramMalformed.code,
+      ],
+      [
+        (b) => {
+          b.cryptogram = encryptCryptogram(publicKey, cardCryptogramText(PAN, '0120'));
+        },
+        BANK_ERRORS.expiredCard.code,
+      ],
     ];
     for (const [mutate, code] of cases) {
       const { res, body, invoiceId } = await pay(mutate);
@@ -163,7 +346,9 @@ describe('POST /payment/cryptopay: the token', () => {
   });
 
   it('is good for one operation only, whatever its answer', async () => {
-    const { res, token, invoiceId } = await pay((b) => { b.amount = 'bad'; });
+    const { res, token, invoiceId } = await pay((b) => {
+      b.amount = 'bad';
+    });
     expect(res.status).toBe(400);
     const retry = await postCryptopay(fetcher, token, cryptopayBody(publicKey, { invoiceId, amount: 100, pan: PAN }));
     expect(retry.status).toBe(401);
@@ -205,7 +390,11 @@ describe('POST /payment/cryptopay: the token', () => {
     const invoiceId = nextInvoiceId();
     const token = await getToken(shortFetcher, invoiceId, 100);
     await new Promise((resolve) => setTimeout(resolve, 80));
-    const res = await postCryptopay(shortFetcher, token, cryptopayBody(publicKey, { invoiceId, amount: 100, pan: PAN }));
+    const res = await postCryptopay(
+      shortFetcher,
+      token,
+      cryptopayBody(publicKey, { invoiceId, amount: 100, pan: PAN }),
+    );
     expect(res.status).toBe(401);
     expect(((await res.json()) as { code: number }).code).toBe(BANK_ERRORS.tokenExpired.code);
   });
@@ -225,7 +414,11 @@ describe('POST /payment/cryptopay: invoice reuse', () => {
     const { invoiceId } = await pay();
     const twin = `9${invoiceId.slice(1)}`;
     const token = await getToken(fetcher, twin, 100);
-    const res = await postCryptopay(fetcher, token, cryptopayBody(publicKey, { invoiceId: twin, amount: 100, pan: PAN }));
+    const res = await postCryptopay(
+      fetcher,
+      token,
+      cryptopayBody(publicKey, { invoiceId: twin, amount: 100, pan: PAN }),
+    );
     expect(((await res.json()) as { code: number }).code).toBe(BANK_ERRORS.duplicateInvoice.code);
   });
 

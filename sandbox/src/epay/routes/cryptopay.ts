@@ -52,12 +52,17 @@ export function cryptopayRoute(state: FakeEpayState) {
     if (!checked.ok) return refuse(BANK_ERRORS.badRequest, checked.problem);
     const request = checked.request;
     if (!bindingCovers(token.binding, request)) return refuse(tokenError('mismatch'));
-    if (request.terminalId !== '' && request.terminalId !== state.config.terminalId) return refuse(BANK_ERRORS.terminalMismatch);
+    if (request.terminalId !== '' && request.terminalId !== state.config.terminalId)
+      return refuse(BANK_ERRORS.terminalMismatch);
 
     const opened = openCryptogram(request.cryptogram, state.keys.privateKey, state.config.terminalId, new Date());
     if (!opened.ok) return refuse(CRYPTOGRAM_ERRORS[opened.problem]);
     const card = opened.card;
-    if (card.kind === 'passthrough' ? !isApplePaymentDataBase64(request.cryptogramApplePay) : !isStandardBase64(request.cryptogramApplePay)) {
+    if (
+      card.kind === 'passthrough'
+        ? !isApplePaymentDataBase64(request.cryptogramApplePay)
+        : !isStandardBase64(request.cryptogramApplePay)
+    ) {
       return refuse(
         BANK_ERRORS.badRequest,
         card.kind === 'passthrough'
@@ -85,13 +90,17 @@ export function cryptopayRoute(state: FakeEpayState) {
     };
     const approve = (): Charge => {
       const charge = record('AUTH', '00');
-      state.notify(buildNotification(charge, details, state.config.terminalId, { ok: true, reason: 'success', reasonCode: '00' }));
+      state.notify(
+        buildNotification(charge, details, state.config.terminalId, { ok: true, reason: 'success', reasonCode: '00' }),
+      );
       return charge;
     };
     const decline = (code: number, message: string): Charge => {
       const reasonCode = String(code).padStart(2, '0');
       const charge = record('FAILED', reasonCode);
-      state.notify(buildNotification(charge, details, state.config.terminalId, { ok: false, reason: message, reasonCode }));
+      state.notify(
+        buildNotification(charge, details, state.config.terminalId, { ok: false, reason: message, reasonCode }),
+      );
       return charge;
     };
 

@@ -14,7 +14,10 @@ beforeAll(async () => {
 });
 
 const postForm = (form: Record<string, string> | URLSearchParams | FormData) =>
-  request('/oauth2/token', { method: 'POST', body: form instanceof URLSearchParams || form instanceof FormData ? form : new URLSearchParams(form) });
+  request('/oauth2/token', {
+    method: 'POST',
+    body: form instanceof URLSearchParams || form instanceof FormData ? form : new URLSearchParams(form),
+  });
 
 describe('POST /oauth2/token', () => {
   it('issues a bearer token for a complete urlencoded form, with the bank’s answer shape', async () => {
@@ -24,7 +27,12 @@ describe('POST /oauth2/token', () => {
     expect(Object.keys(body)).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
     expect(body).toMatchObject({ expires_in: 7200, scope: TOKEN_SCOPE, token_type: 'Bearer' });
     expect(body.access_token).toMatch(/^[A-Z0-9_-]{20,}$/);
-    expect(state.calls.at(-1)).toMatchObject({ method: 'POST', path: '/oauth2/token', invoiceId: '000000100001', status: 200 });
+    expect(state.calls.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/oauth2/token',
+      invoiceId: '000000100001',
+      status: 200,
+    });
   });
 
   it('accepts multipart/form-data too', async () => {
@@ -35,7 +43,10 @@ describe('POST /oauth2/token', () => {
 
   it('answers expires_in as a string when asked to', async () => {
     const { app } = await createFakeEpayApp({ privateKeyPem: testKeyPem(), expiresInAsString: true });
-    const res = await app.request('/oauth2/token', { method: 'POST', body: new URLSearchParams(tokenForm('000000100003', '1')) });
+    const res = await app.request('/oauth2/token', {
+      method: 'POST',
+      body: new URLSearchParams(tokenForm('000000100003', '1')),
+    });
     expect(((await res.json()) as { expires_in: unknown }).expires_in).toBe('7200');
   });
 

@@ -7,7 +7,10 @@ import type { PublicKeyFormat } from '../types.js';
 const expectedSpki = createPublicKey(createPrivateKey(testKeyPem())).export({ type: 'spki', format: 'der' });
 
 async function servedKey(format?: PublicKeyFormat): Promise<string> {
-  const { app } = await createFakeEpayApp({ privateKeyPem: testKeyPem(), ...(format ? { publicKeyFormat: format } : {}) });
+  const { app } = await createFakeEpayApp({
+    privateKeyPem: testKeyPem(),
+    ...(format ? { publicKeyFormat: format } : {}),
+  });
   const res = await app.request('/public.rsa');
   expect(res.status).toBe(200);
   return res.text();

@@ -14,6 +14,8 @@ import type { FakeEpayState } from '../state.js';
 export function publicKeyRoute(state: FakeEpayState) {
   // Formatted per request: the key can be rotated while the bank runs.
   return bankCall(state, { latency: true, faultable: false }, async (c) =>
-    c.body(formatPublicKey(state.keys.publicKey, state.config.publicKeyFormat), 200, { 'content-type': 'application/octet-stream' }),
+    c.body(formatPublicKey(state.keys.publicKey, state.config.publicKeyFormat), 200, {
+      'content-type': 'application/octet-stream',
+    }),
   );
 }

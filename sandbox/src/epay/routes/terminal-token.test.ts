@@ -40,7 +40,9 @@ async function terminalToken(fetcher: Fetcher): Promise<string> {
 }
 
 async function status(fetcher: Fetcher, invoiceId: string, token: string) {
-  const res = await fetcher(`/check-status/payment/transaction/${invoiceId}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetcher(`/check-status/payment/transaction/${invoiceId}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -67,7 +69,11 @@ describe('the terminal token', () => {
 
   it('is refused by cryptopay: a payment needs a token asked for its own invoice and amount', async () => {
     const invoiceId = nextInvoiceId();
-    const res = await postCryptopay(b.fetcher, await terminalToken(b.fetcher), cryptopayBody(b.publicKey, { invoiceId, amount: 100, pan: PAN }));
+    const res = await postCryptopay(
+      b.fetcher,
+      await terminalToken(b.fetcher),
+      cryptopayBody(b.publicKey, { invoiceId, amount: 100, pan: PAN }),
+    );
     expect(res.status).toBe(BANK_ERRORS.tokenMismatch.status);
     expect(b.state.ledger.byInvoice(invoiceId)).toEqual([]);
   });
@@ -79,7 +85,10 @@ describe('the terminal token', () => {
   });
 
   it('another terminal is refused', async () => {
-    const res = await b.fetcher('/oauth2/token', { method: 'POST', body: new URLSearchParams({ ...terminalForm(), terminal: 'other' }) });
+    const res = await b.fetcher('/oauth2/token', {
+      method: 'POST',
+      body: new URLSearchParams({ ...terminalForm(), terminal: 'other' }),
+    });
     expect(res.status).toBe(400);
   });
 });

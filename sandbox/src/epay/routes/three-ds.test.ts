@@ -2,7 +2,14 @@ import type { KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BANK_ERRORS } from '../bank-errors.js';
 import { startFakeEpay } from '../server.js';
-import { cryptopayBody, getToken, nextInvoiceId, parsePublicKeyText, postCryptopay, testKeyPem } from '../test-support.js';
+import {
+  cryptopayBody,
+  getToken,
+  nextInvoiceId,
+  parsePublicKeyText,
+  postCryptopay,
+  testKeyPem,
+} from '../test-support.js';
 import { THREE_DS_CODE } from '../three-ds-pages.js';
 import type { FakeEpay } from '../types.js';
 
@@ -33,9 +40,16 @@ function formAction(html: string): string | undefined {
 async function startThreeDs(amount = AMOUNT) {
   const invoiceId = nextInvoiceId();
   const token = await getToken(bank, invoiceId, amount);
-  const res = await postCryptopay(bank, token, cryptopayBody(publicKey, { invoiceId, amount, pan: '4400430000000000' }));
+  const res = await postCryptopay(
+    bank,
+    token,
+    cryptopayBody(publicKey, { invoiceId, amount, pan: '4400430000000000' }),
+  );
   expect(res.status).toBe(200);
-  const body = (await res.json()) as { id: string; secure3D: { paReq: string; md: string; action: string } } & Record<string, unknown>;
+  const body = (await res.json()) as { id: string; secure3D: { paReq: string; md: string; action: string } } & Record<
+    string,
+    unknown
+  >;
   return { invoiceId, body };
 }
 
@@ -45,7 +59,11 @@ async function postForm(url: string, fields: Record<string, string>) {
 }
 
 /** Runs the customer's part: the password page, then the chosen button; returns the PaRes page. */
-async function authenticate(secure3D: { paReq: string; md: string; action: string }, decision: 'confirm' | 'decline', code = THREE_DS_CODE) {
+async function authenticate(
+  secure3D: { paReq: string; md: string; action: string },
+  decision: 'confirm' | 'decline',
+  code = THREE_DS_CODE,
+) {
   const page = await postForm(secure3D.action, { PaReq: secure3D.paReq, MD: secure3D.md, TermUrl: TERM_URL });
   expect(page.status).toBe(200);
   const submitUrl = formAction(page.html) ?? '';
@@ -65,18 +83,39 @@ describe('3-D Secure', () => {
   it('answers the bank’s 3-D Secure shape with this sandbox’s /3ds page, and holds the payment as NEW', async () => {
     const { invoiceId, body } = await startThreeDs();
     expect(Object.keys(body)).toEqual([
-      'id', 'accountId', 'amount', 'amountBonus', 'currency', 'description', 'email', 'invoiceID', 'invoiceIdAlt',
-      'language', 'phone', 'reference', 'intReference', 'secure3D', 'cardID', 'fee',
+      'id',
+      'accountId',
+      'amount',
+      'amountBonus',
+      'currency',
+      'description',
+      'email',
+      'invoiceID',
+      'invoiceIdAlt',
+      'language',
+      'phone',
+      'reference',
+      'intReference',
+      'secure3D',
+      'cardID',
+      'fee',
     ]);
     expect(body.secure3D.action).toBe(`${epay.url}/3ds`);
-    expect(JSON.parse(Buffer.from(body.secure3D.paReq, 'base64').toString('utf8'))).toMatchObject({ messageType: 'PaReq', id: body.id });
+    expect(JSON.parse(Buffer.from(body.secure3D.paReq, 'base64').toString('utf8'))).toMatchObject({
+      messageType: 'PaReq',
+      id: body.id,
+    });
     expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'NEW', reasonCode: '' }]);
     expect(epay.ledger.paid(invoiceId)).toEqual([]);
   });
 
   it('shows a usable password page: code field with hint, Confirm and Decline', async () => {
     const { body } = await startThreeDs();
-    const page = await postForm(body.secure3D.action, { PaReq: body.secure3D.paReq, MD: body.secure3D.md, TermUrl: TERM_URL });
+    const page = await postForm(body.secure3D.action, {
+      PaReq: body.secure3D.paReq,
+      MD: body.secure3D.md,
+      TermUrl: TERM_URL,
+    });
     expect(page.status).toBe(200);
     expect(page.html).toMatch(/<input[^>]*name="code"/);
     expect(page.html).toContain(THREE_DS_CODE);
@@ -109,8 +148,14 @@ describe('3-D Secure', () => {
     expect(`${location.origin}${location.pathname}`).toBe('https://epay.homebank.kz/payform/success.html');
     const charge = epay.ledger.byInvoice(invoiceId)[0];
     expect(Object.fromEntries(location.searchParams)).toEqual({
-      amount: String(AMOUNT), currency: 'KZT', invoiceID: invoiceId, accountID: '', description: 'Payment by ApplePay',
-      reference: charge?.reference, language: 'rus', cardid: '',
+      amount: String(AMOUNT),
+      currency: 'KZT',
+      invoiceID: invoiceId,
+      accountID: '',
+      description: 'Payment by ApplePay',
+      reference: charge?.reference,
+      language: 'rus',
+      cardid: '',
     });
     expect(charge).toMatchObject({ statusName: 'AUTH', reasonCode: '00' });
   });
@@ -130,17 +175,29 @@ describe('3-D Secure', () => {
   it('declined: confirm moves it to 3D (the check failed) and redirects to the failure page', async () => {
     const { invoiceId, body } = await startThreeDs();
     const back = await authenticate(body.secure3D, 'decline', '');
-    const res = await confirm(invoiceId, { ID: body.id, PaRes: inputValue(back.html, 'PaRes') ?? '', MD: body.secure3D.md });
+    const res = await confirm(invoiceId, {
+      ID: body.id,
+      PaRes: inputValue(back.html, 'PaRes') ?? '',
+      MD: body.secure3D.md,
+    });
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location') ?? '');
     expect(`${location.origin}${location.pathname}`).toBe('https://epay.homebank.kz/payform/');
-    expect(Object.fromEntries(location.searchParams)).toEqual({ invoiceID: invoiceId, code: '455', message: '3-D Secure authentication failed' });
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      invoiceID: invoiceId,
+      code: '455',
+      message: '3-D Secure authentication failed',
+    });
     expect(epay.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: '3D', reasonCode: '455' }]);
   });
 
   it('gives up after three wrong codes, and a later right code cannot change that', async () => {
     const { invoiceId, body } = await startThreeDs();
-    const page = await postForm(body.secure3D.action, { PaReq: body.secure3D.paReq, MD: body.secure3D.md, TermUrl: TERM_URL });
+    const page = await postForm(body.secure3D.action, {
+      PaReq: body.secure3D.paReq,
+      MD: body.secure3D.md,
+      TermUrl: TERM_URL,
+    });
     const submit = formAction(page.html) ?? '';
     const first = await postForm(submit, { MD: body.secure3D.md, code: '000000', decision: 'confirm' });
     expect(first.html).toContain('Wrong code. 2 attempts left.');
@@ -149,7 +206,11 @@ describe('3-D Secure', () => {
     expect(third.html).toContain('Authentication failed.');
     const late = await postForm(submit, { MD: body.secure3D.md, code: THREE_DS_CODE, decision: 'confirm' });
     expect(late.html).toContain('Authentication failed.');
-    const res = await confirm(invoiceId, { ID: body.id, PaRes: inputValue(late.html, 'PaRes') ?? '', MD: body.secure3D.md });
+    const res = await confirm(invoiceId, {
+      ID: body.id,
+      PaRes: inputValue(late.html, 'PaRes') ?? '',
+      MD: body.secure3D.md,
+    });
     expect(new URL(res.headers.get('location') ?? '').searchParams.get('code')).toBe('455');
   });
 
@@ -199,7 +260,11 @@ describe('3-D Secure', () => {
       const at = (path: string, init?: RequestInit) => fetch(`${okBody.url}${path}`, { redirect: 'manual', ...init });
       const invoiceId = nextInvoiceId();
       const payToken = await getToken(at, invoiceId, AMOUNT);
-      const paid = await postCryptopay(at, payToken, cryptopayBody(publicKey, { invoiceId, amount: AMOUNT, pan: '4400430000000000' }));
+      const paid = await postCryptopay(
+        at,
+        payToken,
+        cryptopayBody(publicKey, { invoiceId, amount: AMOUNT, pan: '4400430000000000' }),
+      );
       const body = (await paid.json()) as { id: string; secure3D: { paReq: string; md: string; action: string } };
       expect(body.secure3D.action).toBe(`${okBody.url}/3ds`);
       const PaRes = inputValue((await authenticate(body.secure3D, 'confirm')).html, 'PaRes') ?? '';
