@@ -244,6 +244,8 @@ describe('only the fields Apple documents reach the bank', () => {
     expect(Object.keys(forwarded)).toEqual(['version', 'data', 'signature', 'header']);
     expect(JSON.stringify(forwarded)).not.toContain('attacker');
     expect(forwarded.header).not.toHaveProperty('wrappedKey');
+    // The terminal goes in the body as well as in the cryptogram, as the bank's own SDK sends it.
+    expect(mine.terminalId).toBe(pt.config.epay.terminalId);
   });
 });
 

@@ -48,6 +48,8 @@ export const SCENARIO_AMOUNT = {
   bankErrorChargedTerminalNotFound: 1500.75,
   alreadyExistsCharged: 1500.77,
   paymentSystemTimeout: 1500.58,
+  notPermittedStatusUnanswered: 1500.57,
+  unavailableStatusUnanswered: 1500.76,
 } as const;
 /** Bank timeouts short enough for tests (production keeps the defaults). */
 export const TEST_EPAY_TIMEOUTS = {

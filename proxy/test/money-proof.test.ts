@@ -129,3 +129,73 @@ describe('after 3-D Secure', () => {
     expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
   });
 });
+
+describe('a retry of the same order after a decline (found by review)', () => {
+  it('whose cryptopay gets no answer is outcome_unknown, never the earlier decline taken for its own', async () => {
+    const o = await order({ amount: SCENARIO_AMOUNT.paid });
+    // The amount's minor units are 00, so the device PAN's last two digits pick the scenario: 51 declines.
+    const first = await post(`${s.url}/applepay/payments`, {
+      order: o,
+      payment: payment(s.apple, { pan: '4400430100000051' }),
+    });
+    expect([first.status, first.json.error.bankCode]).toEqual([402, 51]);
+    // Another card: the connection drops and the bank records nothing; its only record is still the first failure.
+    const retry = await post(`${s.url}/applepay/payments`, {
+      order: o,
+      payment: payment(s.apple, { pan: '4400430100000074' }),
+    });
+    expect([retry.status, retry.json.error.code]).toEqual([504, 'outcome_unknown']);
+    expect(s.bank.ledger.byInvoice(invoiceOf(o)).map((c) => c.statusName)).toEqual(['FAILED']);
+  });
+
+  it('pays with another card, asking the bank once before sending cryptopay', async () => {
+    const o = await order({ amount: SCENARIO_AMOUNT.paid });
+    await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { pan: '4400430100000051' }) });
+    const mark = s.bank.calls.length;
+    const retry = await post(`${s.url}/applepay/payments`, { order: o, payment: payment(s.apple, { pan: PAN }) });
+    expect([retry.status, retry.json.status]).toEqual([200, 'paid']);
+    const paths = s.bank.calls.slice(mark).map((c) => c.path);
+    expect(paths.indexOf(`/check-status/payment/transaction/${invoiceOf(o)}`)).toBeLessThan(
+      paths.indexOf('/payment/cryptopay'),
+    );
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+});
+
+describe('a refusal whose status the bank cannot tell', () => {
+  it('57, a final card decline, with the status call answering 104 → 402 declined, nothing charged', async () => {
+    const { r, invoiceId } = await pay(SCENARIO_AMOUNT.notPermittedStatusUnanswered);
+    expect([r.status, r.json.error.bankCode]).toEqual([402, 57]);
+    expect(s.bank.ledger.byInvoice(invoiceId)).toEqual([]);
+  });
+
+  it('476, not on the list of final declines, with the status call answering 104 → 504 outcome_unknown', async () => {
+    const { r, calls } = await pay(SCENARIO_AMOUNT.unavailableStatusUnanswered);
+    expect([r.status, r.json.error.code]).toEqual([504, 'outcome_unknown']);
+    expect(calls().filter((c) => c.path === '/payment/cryptopay')).toHaveLength(1);
+  });
+});
+
+describe('the confirmation’s failure page naming its code errorCode, as the bank’s SDK reads it', () => {
+  it('is read: the customer goes to the failure link with the bank’s code', async () => {
+    const t = await startStack({ bank: { failureCodeParam: 'errorCode' } });
+    try {
+      const { o, form } = await start3ds(t, { failureBackLink: 'https://shop.example/fail' });
+      const back = await passwordPage(form, false);
+      const cb = await fetch(back.action, {
+        method: 'POST',
+        body: new URLSearchParams(back.fields),
+        redirect: 'manual',
+      });
+      const loc = new URL(cb.headers.get('location')!);
+      expect([cb.status, loc.pathname, loc.searchParams.get('code')]).toEqual([
+        303,
+        '/fail',
+        String(THREE_DS_FAILED.code),
+      ]);
+      expect(t.bank.ledger.paid(invoiceOf(o))).toHaveLength(0);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -3,7 +3,17 @@
  * after the customer authorizes only `cryptopay` is left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack, SCENARIO_AMOUNT } from './harness.js';
+import {
+  invoiceOf,
+  order,
+  payment,
+  post,
+  SHOP_ORIGIN,
+  type Stack,
+  startStack,
+  SCENARIO_AMOUNT,
+  TEST_PAN,
+} from './harness.js';
 
 let s: Stack;
 beforeAll(async () => {
@@ -121,7 +131,7 @@ describe('the early bank token', () => {
     const mark = s.bank.calls.length;
     const r = await post(
       `${s.url}/applepay/payments`,
-      { order: o, payment: payment(s.apple, { amount: 3300, pan: '4400430100000001' }) },
+      { order: o, payment: payment(s.apple, { amount: 3300, pan: TEST_PAN }) },
       { origin: SHOP_ORIGIN },
     );
     expect([r.status, r.json.status]).toEqual([200, 'paid']);

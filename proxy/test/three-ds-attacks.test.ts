@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeProxyApp } from '../src/app.js';
 import { createEpayClient, type EpayClient } from '../src/epay/client.js';
 import { createSealer } from '../src/seal.js';
+import { MemoryStore, StoreUnavailableError } from '../src/store.js';
 import {
   invoiceOf,
   passwordPage,
@@ -16,6 +17,7 @@ import {
   secondApp,
   start3ds,
   startStack,
+  TEST_EPAY_TIMEOUTS,
 } from './harness.js';
 
 let s: Stack;
@@ -134,6 +136,99 @@ describe('the callback’s log line', () => {
       expect(logs.at(-1)).toMatchObject({ outcome: 'outcome_unknown', code: 'outcome_unknown' });
     } finally {
       await closeProxyApp(other);
+    }
+  });
+});
+
+describe('junk posts racing the customer’s real result (found by review)', () => {
+  it('four junk results posted just before the real one, on one instance: the real one is still confirmed', async () => {
+    const { o, form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, true);
+    const junk = [1, 2, 3, 4].map((i) =>
+      postForm(back.action, { PaRes: Buffer.from(`junk-${i}`).toString('base64'), MD: back.fields.MD! }),
+    );
+    const real = postForm(back.action, back.fields);
+    const answers = await Promise.all([...junk, real]);
+    const genuine = answers.at(-1)!;
+    expect([genuine.status, new URL(genuine.headers.get('location')!).pathname]).toEqual([303, '/ok']);
+    expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+  });
+
+  it('a junk result holding the claim on instance A does not leave the real one on instance B unconfirmed', async () => {
+    const { o, form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, true);
+    // Two instances on one shared store; A's bank answers its confirmation slowly, so the real post reaches B while
+    // A still holds the claim for the junk one.
+    const store = new MemoryStore();
+    const epayA = createEpayClient({ ...s.config.epay, timeouts: TEST_EPAY_TIMEOUTS });
+    const slowA: EpayClient = {
+      ...epayA,
+      confirm: async (...args) => {
+        await new Promise((r) => setTimeout(r, 600));
+        return epayA.confirm(...args);
+      },
+    };
+    const a = secondApp(s, { store, epay: slowA });
+    const b = secondApp(s, { store });
+    try {
+      const junk = a.app.request(back.action, {
+        method: 'POST',
+        body: new URLSearchParams({ PaRes: 'anVuaw==', MD: back.fields.MD! }),
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      const real = await b.app.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
+      expect((await junk).status).toBe(400);
+      expect([real.status, new URL(real.headers.get('location')!).pathname]).toEqual([303, '/ok']);
+      expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    } finally {
+      await Promise.all([closeProxyApp(a.app), closeProxyApp(b.app)]);
+    }
+  });
+});
+
+describe('when the proxy, not the post, is at fault', () => {
+  it('the bank refusing our access token on confirm gives the retry page, and the same result then pays', async () => {
+    const { o, form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, true);
+    const epay = createEpayClient({ ...s.config.epay, timeouts: TEST_EPAY_TIMEOUTS });
+    let refuseOnce = true;
+    const flaky: EpayClient = {
+      ...epay,
+      confirm: async (...args) => {
+        if (!refuseOnce) return epay.confirm(...args);
+        refuseOnce = false;
+        return { kind: 'token_refused', status: 401 };
+      },
+    };
+    const other = secondApp(s, { epay: flaky });
+    try {
+      const first = await other.app.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
+      expect(first.status).toBe(503);
+      expect(await first.text()).toContain('Try again');
+      const again = await other.app.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
+      expect([again.status, new URL(again.headers.get('location')!).pathname]).toEqual([303, '/ok']);
+      expect(s.bank.ledger.paid(invoiceOf(o))).toHaveLength(1);
+    } finally {
+      await closeProxyApp(other.app);
+    }
+  });
+
+  it('a shared store that does not answer gives the retry page, not a JSON error, and nothing reaches the bank', async () => {
+    const { form } = await start3ds(s, LINKS);
+    const back = await passwordPage(form, true);
+    const broken = new MemoryStore();
+    broken.get = async () => {
+      throw new StoreUnavailableError('The shared store (Redis) did not answer');
+    };
+    const other = secondApp(s, { store: broken });
+    const mark = s.bank.calls.length;
+    try {
+      const cb = await other.app.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
+      expect(cb.status).toBe(503);
+      expect(cb.headers.get('content-type')).toMatch(/text\/html/);
+      expect(s.bank.calls.slice(mark).filter((c) => c.path === '/payment/confirm')).toEqual([]);
+    } finally {
+      await closeProxyApp(other.app);
     }
   });
 });

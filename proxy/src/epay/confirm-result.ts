@@ -9,6 +9,8 @@ export type ConfirmResult =
   | { kind: 'success'; reference: string }
   /** `refused`: the bank refused the confirmation request itself (4xx), which a repeat of a good one also gets. */
   | { kind: 'failure'; code: string; message: string; refused?: boolean }
+  /** The bank refused our access token (401/403): the confirmation was not looked at. */
+  | { kind: 'token_refused'; status: number }
   /** No readable answer: the status call must settle it. */
   | { kind: 'unknown'; reason: string };
 
@@ -59,6 +61,7 @@ export function readConfirmAnswer(res: HttpOutcome): ConfirmResult {
     const url = findPayformUrl(res.text);
     return url ? classifyPayformUrl(url) : { kind: 'unknown', reason: `HTTP ${res.status} names no result page` };
   }
+  if (res.status === 401 || res.status === 403) return { kind: 'token_refused', status: res.status };
   // A 4xx with the bank's error shape is a refusal of the confirmation itself.
   const json = jsonObject(res.text);
   if (res.status >= 400 && res.status < 500 && json && json.code !== undefined) {

@@ -48,10 +48,11 @@ export async function checkStatus(
   if (res.kind !== 'answer') return { kind: 'no_answer', reason: res.reason };
   const json = jsonObject(res.text);
   if (!json) return { kind: 'no_answer', reason: `status: HTTP ${res.status}, not JSON` };
-  // "Invoice not found" is the bank's code 102, whatever the HTTP status (it may come with 400).
+  // A 5xx tells nothing, whatever its body says. "Invoice not found" is the bank's code 102 with any other HTTP status
+  // (it may come with 400).
+  if (res.status >= 500) return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
   const resultCode = text(json.resultCode);
   if (resultCode === STATUS_NOT_FOUND) return { kind: 'not_found' };
-  if (res.status >= 500) return { kind: 'no_answer', reason: `status: HTTP ${res.status}` };
   const tx = json.transaction as Record<string, unknown> | undefined | null;
   if (tx && typeof tx === 'object' && typeof tx.statusName === 'string') {
     if (text(tx.invoiceID ?? tx.invoiceId) !== '' && text(tx.invoiceID ?? tx.invoiceId) !== scope.invoiceId) {

@@ -25,6 +25,26 @@ export interface ThreeDsContext {
 }
 
 /**
+ * Whether an unsealed value is a 3-D Secure context (it was sealed by this proxy, but perhaps by an older version).
+ *
+ * @example
+ * ```ts
+ * if (!isThreeDsContext(sealer.unseal(ctx))) refuse();
+ * ```
+ */
+export function isThreeDsContext(v: unknown): v is ThreeDsContext {
+  const o = v as Partial<ThreeDsContext> | null;
+  return (
+    !!o &&
+    typeof o.id === 'string' &&
+    typeof o.invoiceId === 'string' &&
+    typeof o.amount === 'number' &&
+    typeof o.currency === 'string' &&
+    (o.mdHash === undefined || typeof o.mdHash === 'string')
+  );
+}
+
+/**
  * The digest of a 3-D Secure `MD` that the sealed context carries, so a post with another payment's `MD` is refused
  * before the bank is called (a fixed size, whatever the bank's `MD`).
  *

@@ -173,11 +173,41 @@ describe('two attempts on one order (one store)', () => {
     expect(paid.calls.cryptopay).toBe(0);
   });
 
-  it('a declined attempt leaves the order free: the next one sends cryptopay without asking the bank first', async () => {
+  it('a retry after a decline asks the bank first, and never takes the earlier failure for its own', async () => {
     const store = new MemoryStore();
     expect((await run(refused(51), [found('FAILED', 'A')], store)).answer).toMatchObject({ status: 'declined' });
-    const next = await run({ kind: 'paid', id: 'B', reference: 'r' }, [], store);
+    // B's cryptopay times out while the bank still shows only A's failure: unknown, not "declined" with A's code.
+    const b = await run(timeout, [found('FAILED', 'A')], store);
+    expect([b.error, b.calls.cryptopay]).toEqual(['outcome_unknown', 1]);
+  });
+
+  it('a retry after a decline pays after one status call', async () => {
+    const store = new MemoryStore();
+    expect((await run(refused(51), [found('FAILED', 'A')], store)).answer).toMatchObject({ status: 'declined' });
+    const next = await run({ kind: 'paid', id: 'B', reference: 'r' }, [found('FAILED', 'A')], store);
     expect(next.answer).toMatchObject({ status: 'paid', payment: { id: 'B' } });
-    expect([next.calls.cryptopay, next.calls.status]).toEqual([1, 0]);
+    expect([next.calls.cryptopay, next.calls.status]).toEqual([1, 1]);
+  });
+
+  it('a refusal before any bank call on a fresh order leaves it free: the next attempt does not ask the bank first', async () => {
+    const store = new MemoryStore();
+    const { epay } = scriptedBank({ kind: 'paid', id: 'B', reference: 'r' }, []);
+    const deps: PaymentDeps = {
+      config,
+      epay,
+      store,
+      sealer: createSealer('s'.repeat(40), '3ds-context'),
+      appleTokens: { decrypt: async () => Promise.reject(new Error('unused')), checkShape: async () => {} },
+    };
+    const order: Order = {
+      invoiceId: '000123456',
+      amount: 1500,
+      currency: 'KZT',
+      exp: Math.floor(Date.now() / 1000) + 600,
+    };
+    const bad = new PaymentAttempt(order, { token: { paymentData: { header: { transactionId: 'not hex' } } } });
+    await expect(takePayment(deps, bad)).rejects.toMatchObject({ code: 'token_invalid' });
+    const next = await run({ kind: 'paid', id: 'B', reference: 'r' }, [], store);
+    expect([next.answer?.status, next.calls.status]).toEqual(['paid', 0]);
   });
 });

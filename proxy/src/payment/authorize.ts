@@ -23,7 +23,10 @@ export const SETTLE_RESERVE_MS = 8_000;
 /** Status calls made at most to settle one payment, and the pause between them. */
 export const STATUS_ATTEMPTS = 3;
 export const STATUS_POLL_INTERVAL_MS = 1_000;
-/** Errors after which this attempt left nothing open at the bank (refused before cryptopay, or proven uncharged). */
+/**
+ * Errors after which this attempt left nothing at the bank (refused before cryptopay, or proven uncharged): the mark may
+ * go, unless an earlier attempt's mark was there (the bank may hold that attempt's records).
+ */
 const NOTHING_OPEN_CODES: ReadonlySet<string> = new Set([
   'token_invalid',
   'token_expired',
@@ -56,14 +59,13 @@ function isCryptogramRejection(o: CryptopayOutcome): boolean {
 export async function takePayment(deps: PaymentDeps, attempt: PaymentAttempt): Promise<PaymentAnswer> {
   const guard = invoiceGuard(deps.store, attempt.order);
   if (!(await guard.lock())) throw new ProxyError('payment_in_progress', 'This order is already being paid');
-  let keepMark = false;
+  let keepMark = true;
+  let freshMark = false;
   try {
-    if (!(await guard.markMayHaveCharged())) {
+    freshMark = await guard.markMayHaveCharged();
+    if (!freshMark) {
       const earlier = await earlierAttempt(deps, attempt, guard);
-      if (earlier) {
-        keepMark = true;
-        return earlier;
-      }
+      if (earlier) return earlier;
     }
     const request = await readAppleToken(deps, attempt);
     if (!(await guard.claimAppleToken(appleTransactionId(attempt.payment), deps.config.apple.tokenMaxAgeS))) {
@@ -77,13 +79,14 @@ export async function takePayment(deps: PaymentDeps, attempt: PaymentAttempt): P
       attempt.staleFailures.add(ANY_FAILURE);
       outcome = await sendOnce(deps, attempt, request);
     }
-    const result = await answer(deps, attempt, outcome);
-    keepMark = result.status !== 'declined';
-    return result;
+    // Whatever the answer, the bank now holds a record of this invoice (paid, waiting for 3-D Secure, or failed): the
+    // mark stays, so a retry asks the status call first and never takes this attempt's failure for its own.
+    return await answer(deps, attempt, outcome);
   } catch (err) {
-    // The mark goes only when the bank's word or our own refusal before any bank call says nothing is open: an
-    // unknown outcome, an earlier attempt still open (payment_in_progress) or a store failure keep it.
-    keepMark = !(err instanceof ProxyError && NOTHING_OPEN_CODES.has(err.code));
+    // The mark goes only when this attempt set it and our own refusal before any bank call, or the bank's word, says
+    // nothing of it is at the bank. An unknown outcome, an earlier attempt's mark (payment_in_progress included) or a
+    // store failure keep it.
+    keepMark = !(freshMark && err instanceof ProxyError && NOTHING_OPEN_CODES.has(err.code));
     if (err instanceof ProxyError && err.code === 'outcome_unknown') await guard.openSettlingWindow();
     throw err;
   } finally {

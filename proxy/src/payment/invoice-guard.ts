@@ -39,9 +39,9 @@ export function invoiceGuard(store: ProxyStore, order: Order) {
     /** One payment of the invoice at a time. */
     lock: () => store.claim(lockKey, INVOICE_LOCK_TTL_MS),
     /**
-     * Marks the invoice as possibly charged while an attempt may have charged (paid, 3-D Secure pending, outcome
-     * unknown), so that a new authorization for the same order asks the bank before it can send `cryptopay` again.
-     * False when an earlier attempt's mark is still there.
+     * Marks the invoice once the bank may hold a record of it from us (paid, 3-D Secure pending, declined, outcome
+     * unknown), so that a new authorization for the same order asks the bank before it can send `cryptopay` again, and
+     * never takes an earlier attempt's failed record for its own. False when an earlier attempt's mark is there.
      */
     markMayHaveCharged: () =>
       store.claim(

@@ -18,8 +18,6 @@ export const CONFIRM_BUDGET_MS = 20_000;
 /** Status calls made at most while the bank still shows the payment waiting for 3-D Secure, and the pause between. */
 export const CALLBACK_STATUS_ATTEMPTS = 5;
 export const CALLBACK_STATUS_INTERVAL_MS = 1_000;
-/** How often a post waits for a different post of the same payment to finish before it goes on itself. */
-const MAX_WAITS = 3;
 
 /** One post of the bank's form to the `TermUrl`, its sealed context opened. */
 export interface CallbackPost {
@@ -61,11 +59,15 @@ export function createThreeDsConfirmation(deps: PaymentDeps) {
   /** Confirmations running on this instance, by the bank's payment id. */
   const running = new Map<string, { fields: string; result: Promise<ConfirmationResult> }>();
 
-  /** One confirmation per payment: replays read the recorded outcome; identical concurrent posts share one call. */
+  /**
+   * One confirmation per payment: replays read the recorded outcome; identical concurrent posts share one call; a
+   * different post of the same payment waits for the one running (within the budget), never takes its result.
+   */
   async function confirmOnce(post: CallbackPost, log: AttemptLog): Promise<ConfirmationResult> {
     const { ctx } = post;
     const fields = `${post.paRes}\n${post.md}`;
-    for (let wait = 0; ; wait++) {
+    const until = Date.now() + CONFIRM_BUDGET_MS;
+    for (;;) {
       const done = await readFinal(deps, ctx.id);
       if (done) {
         log.reason = 'answered from the recorded outcome';
@@ -73,11 +75,15 @@ export function createThreeDsConfirmation(deps: PaymentDeps) {
       }
       const other = running.get(ctx.id);
       if (!other) break;
-      if (other.fields === fields || wait >= MAX_WAITS) {
+      if (other.fields === fields) {
         log.reason = 'shared a confirmation in flight';
         return other.result;
       }
-      await other.result; // another result of the same payment is being confirmed: see what it leaves first
+      // Another result of this payment is being confirmed here: see what it leaves, then go on (each such post is a
+      // bank call, and the callback's rate limit bounds how many one client makes); the customer may send this one
+      // again if that takes longer than the budget.
+      if (Date.now() >= until) return { retry: 'other results of this payment were being confirmed' };
+      await within(other.result, until - Date.now());
     }
     const entry = { fields, result: confirm(deps, post, log) };
     running.set(ctx.id, entry);
@@ -91,6 +97,15 @@ export function createThreeDsConfirmation(deps: PaymentDeps) {
   return { confirmOnce };
 }
 
+/** Waits for `p` at most `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
+  clearTimeout(timer);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 async function readFinal(deps: PaymentDeps, id: string): Promise<Final | undefined> {
   const raw = await deps.store.get(confirmationKeys(id).done);
   if (raw === undefined) return undefined;
@@ -101,30 +116,37 @@ async function readFinal(deps: PaymentDeps, id: string): Promise<Final | undefin
   }
 }
 
-async function recordFinal(deps: PaymentDeps, id: string, result: ConfirmationResult): Promise<ConfirmationResult> {
-  if ('ok' in result && (result.ok || result.outcome === 'declined')) {
-    // Best effort: without the record a replay asks the status call, as before.
-    await deps.store
-      .put(confirmationKeys(id).done, JSON.stringify(result), THREE_DS_CONTEXT_TTL_MS)
-      .catch(() => undefined);
-  }
+async function recordFinal(deps: PaymentDeps, id: string, result: Final): Promise<Final> {
+  // Best effort: without the record a replay asks the status call.
+  await deps.store
+    .put(confirmationKeys(id).done, JSON.stringify(result), THREE_DS_CONTEXT_TTL_MS)
+    .catch(() => undefined);
   return result;
 }
 
 /**
  * Sends the confirmation at most once per payment: the claim is taken before the call and kept once the bank took it
- * (or its answer was lost); it is released when nothing reached the bank or the bank refused a post while the payment
- * still waits for its result.
+ * (or its answer was lost); it is released when nothing reached the bank or the bank refused the post, so a post that
+ * is not the payment's consumes nothing.
  */
 async function confirm(deps: PaymentDeps, post: CallbackPost, log: AttemptLog): Promise<ConfirmationResult> {
   const { ctx, paRes, md } = post;
   const scope: TokenScope = { invoiceId: ctx.invoiceId, amount: ctx.amount, currency: ctx.currency };
   const deadline = Date.now() + CONFIRM_BUDGET_MS;
   const claimKey = confirmationKeys(ctx.id).claim;
-  if (!(await deps.store.claim(claimKey, THREE_DS_CONTEXT_TTL_MS))) {
-    // Being confirmed by another instance, or confirmed with an unknown outcome: never confirm twice, tell what the
-    // bank holds.
-    return recordFinal(deps, ctx.id, await fromStatus(deps, ctx, deadline, CALLBACK_STATUS_ATTEMPTS));
+  for (let attempt = 0; !(await deps.store.claim(claimKey, THREE_DS_CONTEXT_TTL_MS)); attempt++) {
+    // Held by another instance confirming now, or by a confirmation whose answer was lost: never confirm while it is
+    // held. Read what the holder recorded or what the bank holds; should the holder let go (the bank refused its
+    // post), confirm this one.
+    if (attempt > 0) {
+      if (attempt >= CALLBACK_STATUS_ATTEMPTS || deadline - Date.now() < CALLBACK_STATUS_INTERVAL_MS * 2)
+        return OUTCOME_UNKNOWN;
+      await sleep(CALLBACK_STATUS_INTERVAL_MS);
+    }
+    const done = await readFinal(deps, ctx.id);
+    if (done) return done;
+    const s = await statusOf(deps, ctx, deadline, 1);
+    if (s.final) return recordFinal(deps, ctx.id, s.final);
   }
   const token = await deps.epay.getPaymentToken(scope, deadline);
   if (!token.ok) {
@@ -133,6 +155,11 @@ async function confirm(deps: PaymentDeps, post: CallbackPost, log: AttemptLog): 
   }
   const confirmed: ConfirmResult = await deps.epay.confirm({ id: ctx.id, paRes, md }, token.token, deadline);
   if (confirmed.kind === 'success') return recordFinal(deps, ctx.id, { ok: true, reference: confirmed.reference });
+  if (confirmed.kind === 'token_refused') {
+    // The bank did not look at the confirmation: nothing was taken, and the customer may send it again.
+    await deps.store.release(claimKey);
+    return { retry: `confirm refused the access token (HTTP ${confirmed.status})` };
+  }
   if (confirmed.kind === 'failure' && !confirmed.refused) {
     return recordFinal(deps, ctx.id, {
       ok: false,
@@ -142,31 +169,31 @@ async function confirm(deps: PaymentDeps, post: CallbackPost, log: AttemptLog): 
     });
   }
   if (confirmed.kind === 'failure') {
-    // The bank refused the request itself: a result that is not this payment's, or a payment already finished. One
-    // status call tells which; while the payment still waits, this post consumed nothing.
+    // The bank refused the request itself: a result that is not this payment's, or a payment already finished. The
+    // bank took nothing from this post, so the claim goes; one status call tells whether the payment is finished.
     log.reason = `confirm refused: ${confirmed.code}`;
-    const s = await fromStatus(deps, ctx, deadline, 1);
-    if ('ok' in s && s.ok === false && s.outcome === 'outcome_unknown') {
-      await deps.store.release(claimKey);
-      return { rejected: `confirm refused: ${confirmed.code}` };
-    }
-    return recordFinal(deps, ctx.id, s);
+    await deps.store.release(claimKey);
+    const s = await statusOf(deps, ctx, deadline, 1);
+    if (s.final) return recordFinal(deps, ctx.id, s.final);
+    return s.open ? { rejected: `confirm refused: ${confirmed.code}` } : OUTCOME_UNKNOWN;
   }
   // No readable answer: the confirmation may have been taken, so the claim stays and the status call tells.
   log.reason = confirmed.reason;
-  return recordFinal(deps, ctx.id, await fromStatus(deps, ctx, deadline, CALLBACK_STATUS_ATTEMPTS));
+  const s = await statusOf(deps, ctx, deadline, CALLBACK_STATUS_ATTEMPTS);
+  return s.final ? recordFinal(deps, ctx.id, s.final) : OUTCOME_UNKNOWN;
 }
 
 /**
- * What the bank holds for the payment. A payment still waiting (NEW: another request may be confirming it right now)
- * is asked again; it is never reported as failed on that ground. Only this payment's record counts.
+ * What the bank holds for the payment: final (paid or unpaid), or not. A payment still waiting (NEW: another request
+ * may be confirming it right now) is asked again; it is never reported as failed on that ground. Only this payment's
+ * record counts.
  */
-async function fromStatus(
+async function statusOf(
   deps: PaymentDeps,
   ctx: ThreeDsContext,
   deadline: number,
   attempts: number,
-): Promise<ConfirmationResult> {
+): Promise<{ final?: Final; open: boolean }> {
   const scope: TokenScope = { invoiceId: ctx.invoiceId, amount: ctx.amount, currency: ctx.currency };
   const s = await settle(deps.epay, scope, deadline, {
     attempts,
@@ -174,14 +201,10 @@ async function fromStatus(
     notFoundProofs: 0,
     paymentId: ctx.id,
   });
-  if (s.kind === 'paid') return { ok: true, reference: s.reference };
+  if (s.kind === 'paid') return { final: { ok: true, reference: s.reference }, open: false };
   if (s.kind === 'unpaid') {
-    return {
-      ok: false,
-      outcome: 'declined',
-      code: s.reasonCode || 'declined',
-      message: s.message || 'Declined by the bank',
-    };
+    const message = s.message || 'Declined by the bank';
+    return { final: { ok: false, outcome: 'declined', code: s.reasonCode || 'declined', message }, open: false };
   }
-  return OUTCOME_UNKNOWN;
+  return { open: s.kind === 'unknown' && s.open };
 }

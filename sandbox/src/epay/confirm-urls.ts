@@ -31,14 +31,22 @@ export function confirmSuccessUrl(charge: Charge, details: PaymentDetails): stri
 }
 
 /**
- * The failure page with `invoiceID code message`.
+ * The failure page with `invoiceID code message` (or, as the bank's SDK reads it, `errorCode` for `code`).
  *
  * @example
  * ```ts
- * confirmFailureUrl('000000123456', 455, '3-D Secure authentication failed');
+ * confirmFailureUrl('000000123456', { code: 455, message: '3-D Secure authentication failed' });
  * ```
  */
-export function confirmFailureUrl(invoiceId: string, code: number, message: string): string {
-  const query = new URLSearchParams({ invoiceID: invoiceId, code: String(code), message });
+export function confirmFailureUrl(
+  invoiceId: string,
+  failure: { code: number; message: string },
+  codeParam: 'code' | 'errorCode' = 'code',
+): string {
+  const query = new URLSearchParams({
+    invoiceID: invoiceId,
+    [codeParam]: String(failure.code),
+    message: failure.message,
+  });
   return `${CONFIRM_FAILURE_PAGE}?${query.toString()}`;
 }

@@ -13,7 +13,7 @@ export type ScenarioOutcome =
    * of the bank answers 477 "operation already exists" so); otherwise nothing is recorded (the status call finds no
    * transaction).
    */
-  | { kind: 'refused'; code: number; message: string; charged: boolean }
+  | { kind: 'refused'; code: number; message: string; charged: boolean; terminalNotFound?: boolean }
   | { kind: 'slow' }
   | { kind: 'garbage' }
   /**
@@ -39,6 +39,14 @@ export const SCENARIOS: Readonly<Record<string, ScenarioOutcome>> = {
   '75': { kind: 'server_error', charged: true, terminalNotFound: true },
   '77': { kind: 'refused', code: 477, message: 'Operation already exists', charged: true },
   '58': { kind: 'refused', code: 458, message: 'Payment system timeout', charged: false },
+  '57': {
+    kind: 'refused',
+    code: 57,
+    message: 'Transaction not permitted to cardholder',
+    charged: false,
+    terminalNotFound: true,
+  },
+  '76': { kind: 'refused', code: 476, message: 'Payment system unavailable', charged: false, terminalNotFound: true },
   '73': { kind: 'dropped', charged: true },
   '74': { kind: 'dropped', charged: false },
 };

@@ -35,6 +35,7 @@ export interface FakeEpayConfig {
   tokenTtlS: number;
   deliverNotifications: boolean;
   notFoundHttpStatus: 200 | 400;
+  failureCodeParam: 'code' | 'errorCode';
 }
 
 /** The live state behind one sandbox bank app. */
@@ -86,6 +87,7 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
     tokenTtlS: nonNegative('tokenTtlS', options.tokenTtlS ?? DEFAULT_TOKEN_TTL_S),
     deliverNotifications: options.deliverNotifications ?? true,
     notFoundHttpStatus: options.notFoundHttpStatus ?? 200,
+    failureCodeParam: options.failureCodeParam ?? 'code',
   };
   const pickFault = options.faults ? createFaultPicker(options.faults) : () => undefined;
   const keys = await loadSandboxKeyPair(options.privateKeyPem);

@@ -36,6 +36,8 @@ export interface FakeEpayOptions {
   privateKeyPem?: string;
   /** Default true: POST the postLink/failurePostLink notifications. They are always recorded. */
   deliverNotifications?: boolean;
+  /** The query parameter of the failure page's code: `code` (default, the bank's page) or `errorCode` (its SDK). */
+  failureCodeParam?: 'code' | 'errorCode';
   /** The HTTP status of the status call's "invoice not found" (`resultCode` 102): 200 (default) or 400. */
   notFoundHttpStatus?: 200 | 400;
 }

@@ -67,7 +67,7 @@ export function confirmRoute(state: FakeEpayState) {
           reasonCode: charge.reasonCode,
         }),
       );
-      url = confirmFailureUrl(charge.invoiceId, THREE_DS_FAILED.code, THREE_DS_FAILED.message);
+      url = confirmFailureUrl(charge.invoiceId, THREE_DS_FAILED, state.config.failureCodeParam);
     }
     return state.config.confirmStyle === 'ok-body' ? c.json({ url }) : c.redirect(url, 302);
   });

@@ -130,6 +130,7 @@ export function cryptopayRoute(state: FakeEpayState) {
         return refuse({ status: 400, code: outcome.code, message: outcome.message });
       case 'refused':
         if (outcome.charged) approve();
+        if (outcome.terminalNotFound) state.terminalNotFound.add(request.invoiceId);
         return refuse({ status: 400, code: outcome.code, message: outcome.message });
       case 'slow': {
         const charge = approve();
