@@ -26,6 +26,7 @@ const BENCHES = [
   { name: 'proxy critical-path', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/critical-path.ts'] },
   { name: 'proxy throughput', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/throughput.ts'] },
   { name: 'proxy rate-limit', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/rate-limit.ts'] },
+  { name: 'proxy operations', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/operations.ts'] },
   { name: 'widget element', cwd: 'widget', argv: ['bench/element.mjs'] },
 ];
 

@@ -14,6 +14,7 @@ import type { PaymentDeps } from './payment/deps.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentRoutes } from './routes/payments.js';
 import { sessionRoutes, type MerchantSessions } from './routes/session.js';
+import { operationsRoutes } from './routes/operations.js';
 import { threeDsRoutes } from './routes/three-ds.js';
 import { createSealer } from './seal.js';
 import { MemoryStore, type ProxyStore, StoreUnavailableError } from './store.js';
@@ -59,7 +60,8 @@ function clientAddress(c: Context, trustProxy: boolean): string {
 }
 
 /**
- * Builds the proxy: `POST /applepay/session`, `POST /applepay/payments`, `POST /3ds/callback`, `GET /healthz`.
+ * Builds the proxy: `POST /applepay/session`, `POST /applepay/payments`, `POST /3ds/callback`, `GET /healthz`, and
+ * with `OPERATIONS_API_KEYS` the operations API `/operations/*`.
  *
  * @example
  * ```ts
@@ -135,6 +137,11 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
   app.route('/', sessionRoutes(deps, apple));
   app.route('/', paymentRoutes(deps));
   app.route('/', threeDsRoutes(deps));
+  // The merchant's backend only: no CORS middleware on these paths, so no page can read an answer.
+  if (config.operationsApiKeys.length > 0) {
+    app.use('/operations/*', limit);
+    app.route('/', operationsRoutes({ epay, store, keys: config.operationsApiKeys }));
+  }
 
   app.notFound((c) => c.json({ status: 'error', error: { code: 'not_found', message: 'No such endpoint' } }, 404));
   app.onError((err, c) => {
@@ -150,7 +157,7 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
     record.code = e.code;
     if (e.code === 'internal_error' || e.code === 'store_unavailable')
       record.reason = err instanceof Error ? err.name : 'unknown';
-    const res = c.json({ status: 'error', error: { code: e.code, message: e.message } }, e.status as 400);
+    const res = c.json({ status: 'error', error: { code: e.code, message: e.message, ...e.details } }, e.status as 400);
     for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
     return res;
   });

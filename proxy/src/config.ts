@@ -19,6 +19,8 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
  * merchant's backend may already use one), so it is a warning at start, not a refusal.
  */
 export const MIN_ORDER_SECRET_LENGTH = 32;
+/** Shortest bearer key of the operations API. */
+export const MIN_OPERATIONS_KEY_LENGTH = 32;
 
 export type TokenMode = 'decrypt' | 'passthrough';
 
@@ -73,6 +75,8 @@ export interface ProxyConfig {
    * guard; undefined = in memory (one instance). May hold a password: never log it.
    */
   redisUrl: string | undefined;
+  /** Bearer keys of the merchant's backend for `/operations/*`; empty: the operations API is not served. */
+  operationsApiKeys: string[];
 }
 
 /** Thrown by {@link loadConfig}; `problems` names every missing or invalid setting. */
@@ -194,6 +198,14 @@ export function loadConfig(env: Env): ProxyConfig {
   const trustRaw = raw('TRUST_PROXY') ?? 'false';
   if (!['true', 'false', '1', '0'].includes(trustRaw)) problems.push('TRUST_PROXY must be true or false');
 
+  const operationsApiKeys = (raw('OPERATIONS_API_KEYS') ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  // Never quoted back: a key is a secret.
+  if (operationsApiKeys.some((k) => k.length < MIN_OPERATIONS_KEY_LENGTH)) {
+    problems.push(`OPERATIONS_API_KEYS: each key must be at least ${MIN_OPERATIONS_KEY_LENGTH} characters`);
+  }
   const redisUrl = raw('REDIS_URL');
   if (redisUrl !== undefined) {
     let u: URL | undefined;
@@ -234,5 +246,6 @@ export function loadConfig(env: Env): ProxyConfig {
     trustProxy: trustRaw === 'true' || trustRaw === '1',
     warnings,
     redisUrl,
+    operationsApiKeys,
   };
 }

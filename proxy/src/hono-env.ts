@@ -5,5 +5,7 @@ export interface HonoEnv {
   Variables: {
     /** Fields a route adds to the request's one log line. */
     log: LogRecord;
+    /** On `/operations/*`: a short id of the bearer key the request presented (never the key). */
+    operationsKey?: string;
   };
 }

@@ -258,7 +258,7 @@ function request(path: string, init: { body?: string | Buffer; headers?: Record<
 }
 
 beforeAll(async () => {
-  s = await startStack({ bank: { slowMs: 1_000 } });
+  s = await startStack({ bank: { slowMs: 1_000 }, env: { OPERATIONS_API_KEYS: OPERATIONS_KEY } });
   app = createProxyApp(loadConfig(s.env), {
     logger: (r) => logs.push(r),
     appleCa: s.apple.tlsCaPem,
@@ -297,6 +297,57 @@ beforeAll(async () => {
 afterAll(async () => {
   if (app) await closeProxyApp(app);
   await s?.close();
+});
+
+/** The operations API's bearer key in this file's proxy. */
+const OPERATIONS_KEY = 'fuzz-operations-key-0123456789abcdefghij';
+
+describe('fuzzing /operations/*', () => {
+  it('any path, method, body and headers, with or without the key → a JSON error with a known code; no operation reaches the bank', async () => {
+    const segment = fc.oneof(
+      fc.stringMatching(/^\d{6,15}$/).map((d) => `9${d.slice(1)}`), // invoices the bank does not hold
+      fc.string({ maxLength: 20 }).map(encodeURIComponent),
+      fc.constantFrom('', '..', '%00', '000000000001'),
+    );
+    const kinds = fc.constantFrom('charge', 'cancel', 'refund', '', 'status', 'charge/extra');
+    const auth = fc.oneof(
+      fc.constant(`Bearer ${OPERATIONS_KEY}`),
+      fc.constant(`bearer ${OPERATIONS_KEY}`),
+      fc.string({ maxLength: 60 }).map((x) => `Bearer ${x}`),
+      fc.constant(''),
+    );
+    const idempotencyKeys = fc.oneof(fc.string({ maxLength: 300 }), fc.constant('k-1'));
+    const bodies = fc.oneof(
+      rawBodies,
+      fc
+        .record({ amount: fc.oneof(fc.double(), fc.integer(), fc.string(), fc.constant(null)) })
+        .map((x) => JSON.stringify(x)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        segment,
+        kinds,
+        bodies,
+        auth,
+        idempotencyKeys,
+        fc.constantFrom('GET', 'POST', 'PUT'),
+        async (invoice, kind, body, authorization, key, method) => {
+          const res = await app.request(`/operations/payments/${invoice}${kind ? `/${kind}` : ''}`, {
+            method,
+            headers: {
+              ...(authorization ? { authorization } : {}),
+              'idempotency-key': key.replace(/[\r\n]/g, ''),
+              'content-type': 'application/json',
+            },
+            ...(method === 'GET' ? {} : { body }),
+          });
+          await expectContract(res);
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+    expect(s.bank.calls.filter((c) => c.path.startsWith('/operation/'))).toEqual([]);
+  });
 });
 
 describe('fuzzing /applepay/payments', () => {

@@ -53,6 +53,7 @@ export const SCENARIO_AMOUNT = {
 } as const;
 /** Bank timeouts short enough for tests (production keeps the defaults). */
 export const TEST_EPAY_TIMEOUTS = {
+  operationMs: 1_500,
   cryptopayMs: 1_500,
   statusMs: 1_000,
   tokenMs: 1_000,

@@ -22,6 +22,8 @@ import {
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { THREE_DS_CODE } from '@epay-applepay/sandbox';
 
+const OPERATIONS_KEY = 'operations-key-for-redis-tests-0123456789';
+
 /** A card the sandbox bank pays without 3-D Secure (its last two digits pick the scenario). */
 const PAN = TEST_PAN;
 let redis: RedisServer;
@@ -46,7 +48,7 @@ beforeAll(async () => {
   redis = await startRedisServer(); // throws (fails the file) when redis-server is not installed
   a = await startStack({
     bank: { slowMs: 1_000 },
-    env: { REDIS_URL: redis.url },
+    env: { REDIS_URL: redis.url, OPERATIONS_API_KEYS: OPERATIONS_KEY },
     app: { store: new RedisStore({ url: redis.url }) },
   });
   const config = loadConfig(a.env); // the same settings, as a second instance behind a load balancer
@@ -177,5 +179,55 @@ describe('Redis down', () => {
       await closeProxyApp(c);
       await own.stop();
     }
+  });
+});
+
+describe('the operations API on two instances, one Redis', () => {
+  const refundOn = async (instance: 'a' | 'b', invoiceId: string, key: string, amount: number) => {
+    const init = {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${OPERATIONS_KEY}`,
+        'idempotency-key': key,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ amount }),
+    };
+    const path = `/operations/payments/${invoiceId}/refund`;
+    const res = instance === 'a' ? await fetch(`${a.url}${path}`, init) : await b.request(path, init);
+    return { status: res.status, replayed: res.headers.get('idempotent-replayed'), json: (await res.json()) as any };
+  };
+  const charged = async () => {
+    const o = await order();
+    expect((await payA({ order: o, payment: payment(a.apple, { pan: PAN }) })).json.status).toBe('paid');
+    const invoiceId = invoiceOf(o);
+    const r = await fetch(`${a.url}/operations/payments/${invoiceId}/charge`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATIONS_KEY}`, 'idempotency-key': `charge-${invoiceId}` },
+    });
+    expect(r.status).toBe(200);
+    return invoiceId;
+  };
+  const refundsAtBank = (invoiceId: string) =>
+    a.bank.calls.filter((c) => c.path.endsWith('/refund') && c.invoiceId === invoiceId).length;
+
+  it('a refund done on A is replayed on B with the same key: Idempotent-Replayed, no second refund', async () => {
+    const invoiceId = await charged();
+    const first = await refundOn('a', invoiceId, `refund-${invoiceId}`, 300);
+    expect(first.status).toBe(200);
+    const again = await refundOn('b', invoiceId, `refund-${invoiceId}`, 300);
+    expect([again.status, again.replayed]).toEqual([200, 'true']);
+    expect(again.json).toEqual(first.json);
+    expect(refundsAtBank(invoiceId)).toBe(1);
+  });
+
+  it('the same key on both instances at once: one refund at the bank, the other 409 or the replay', async () => {
+    const invoiceId = await charged();
+    const [x, y] = await Promise.all([
+      refundOn('a', invoiceId, `both-${invoiceId}`, 300),
+      refundOn('b', invoiceId, `both-${invoiceId}`, 300),
+    ]);
+    expect([x.status, y.status].sort()).toEqual(x.status === y.status ? [200, 200] : [200, 409]);
+    expect(refundsAtBank(invoiceId)).toBe(1);
   });
 });

@@ -6,6 +6,8 @@ export const PUBLIC_KEY_TIMEOUT_MS = 5_000;
 export const CRYPTOPAY_TIMEOUT_MS = 14_000;
 export const STATUS_TIMEOUT_MS = 4_000;
 export const CONFIRM_TIMEOUT_MS = 15_000;
+/** A charge, cancel or refund may move money: it gets as long as `cryptopay`. */
+export const OPERATION_TIMEOUT_MS = 14_000;
 /** Pause before the one retry of a token or key fetch. */
 export const FETCH_RETRY_DELAY_MS = 200;
 
@@ -15,6 +17,7 @@ export interface EpayTimeouts {
   cryptopayMs: number;
   statusMs: number;
   confirmMs: number;
+  operationMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<EpayTimeouts> = {
@@ -23,6 +26,7 @@ export const DEFAULT_TIMEOUTS: Readonly<EpayTimeouts> = {
   cryptopayMs: CRYPTOPAY_TIMEOUT_MS,
   statusMs: STATUS_TIMEOUT_MS,
   confirmMs: CONFIRM_TIMEOUT_MS,
+  operationMs: OPERATION_TIMEOUT_MS,
 };
 
 /** The bank's credentials and hosts. */

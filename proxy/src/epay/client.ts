@@ -9,13 +9,15 @@ import type { ConfirmResult } from './confirm-result.js';
 import { sendConfirm } from './confirm.js';
 import { type CryptopayOutcome, sendCryptopay } from './cryptopay.js';
 import { createBankAgent } from './http.js';
+import { type OperationOutcome, type OperationRequest, sendOperation } from './operations.js';
 import { createPublicKeyCache } from './public-key-cache.js';
-import { checkStatus, type StatusOutcome } from './status.js';
-import { createTokenSource, type TokenScope } from './tokens.js';
+import { checkStatus, type StatusOutcome, type StatusQuery } from './status.js';
+import { createTokenSource } from './tokens.js';
 
 export type { EpayTimeouts } from './bank-line.js';
 export { classifyCryptopay, type CryptopayOutcome, NOT_FINAL_CODES } from './cryptopay.js';
-export { STATUS_NOT_FOUND, STATUS_OK, type StatusOutcome } from './status.js';
+export type { OperationKind, OperationOutcome, OperationRequest } from './operations.js';
+export { STATUS_NOT_FOUND, STATUS_OK, type StatusOutcome, type StatusQuery } from './status.js';
 export { EPAY_SCOPE, type TokenResult, type TokenScope } from './tokens.js';
 
 export interface EpayClientOptions {
@@ -59,7 +61,7 @@ export function createEpayClient(opts: EpayClientOptions) {
     cryptopay: (body: Record<string, unknown>, token: string, deadline: number): Promise<CryptopayOutcome> =>
       sendCryptopay(line, body, token, deadline),
     /** The status call for an invoice, with a fresh terminal token. */
-    status: (scope: TokenScope, deadline: number): Promise<StatusOutcome> =>
+    status: (scope: StatusQuery, deadline: number): Promise<StatusOutcome> =>
       checkStatus(line, () => tokens.getTerminalToken(deadline), scope, deadline),
     /** Sends the 3-D Secure result with a payment token. */
     confirm: (
@@ -67,6 +69,9 @@ export function createEpayClient(opts: EpayClientOptions) {
       token: string,
       deadline: number,
     ): Promise<ConfirmResult> => sendConfirm(line, input, token, deadline),
+    /** Sends a charge, cancel or refund once, with a fresh terminal token. Never retried: an unclear answer is for the status call. */
+    operation: (request: OperationRequest, deadline: number): Promise<OperationOutcome> =>
+      sendOperation(line, () => tokens.getTerminalToken(deadline), request, deadline),
     close: () => line.agent.close(),
   };
 }

@@ -4,7 +4,14 @@
  */
 import { bankCall, jsonObject } from './http.js';
 import { type BankLine, remaining, text } from './bank-line.js';
-import type { TokenResult, TokenScope } from './tokens.js';
+import type { TokenResult } from './tokens.js';
+
+/** What the status call is asked about: an invoice, and (for a payment) the amount and currency its record must have. */
+export interface StatusQuery {
+  invoiceId: string;
+  amount?: number;
+  currency?: string;
+}
 
 /**
  * The status call's `resultCode` for a found transaction, and for "invoice not found". Only 102 means the bank holds
@@ -15,7 +22,17 @@ export const STATUS_OK = '100';
 export const STATUS_NOT_FOUND = '102';
 
 export type StatusOutcome =
-  | { kind: 'found'; statusName: string; id: string; reference: string; reasonCode: string; message: string }
+  | {
+      kind: 'found';
+      statusName: string;
+      id: string;
+      reference: string;
+      reasonCode: string;
+      message: string;
+      /** The record's amount and currency, when the bank gives them. */
+      amount?: number;
+      currency?: string;
+    }
   | { kind: 'not_found' }
   | { kind: 'no_answer'; reason: string };
 
@@ -31,7 +48,7 @@ export type StatusOutcome =
 export async function checkStatus(
   line: BankLine,
   terminalToken: () => Promise<TokenResult>,
-  scope: TokenScope,
+  scope: StatusQuery,
   deadline: number,
 ): Promise<StatusOutcome> {
   const tok = await terminalToken();
@@ -59,10 +76,15 @@ export async function checkStatus(
       return { kind: 'no_answer', reason: 'status: answer for another invoice' };
     }
     // A transaction for another amount or currency is not this payment's.
-    if (tx.amount !== undefined && Number(tx.amount) !== scope.amount) {
+    if (scope.amount !== undefined && tx.amount !== undefined && Number(tx.amount) !== scope.amount) {
       return { kind: 'no_answer', reason: 'status: answer for another amount' };
     }
-    if (typeof tx.currency === 'string' && tx.currency !== '' && tx.currency !== scope.currency) {
+    if (
+      scope.currency !== undefined &&
+      typeof tx.currency === 'string' &&
+      tx.currency !== '' &&
+      tx.currency !== scope.currency
+    ) {
       return { kind: 'no_answer', reason: 'status: answer for another currency' };
     }
     return {
@@ -72,6 +94,10 @@ export async function checkStatus(
       reference: text(tx.reference),
       reasonCode: text(tx.reasonCode),
       message: text(tx.reason ?? tx.reasonMessage ?? json.resultMessage),
+      ...(Number.isFinite(Number(tx.amount)) && tx.amount !== undefined && tx.amount !== null
+        ? { amount: Number(tx.amount) }
+        : {}),
+      ...(typeof tx.currency === 'string' && tx.currency !== '' ? { currency: tx.currency } : {}),
     };
   }
   // Any other answer without a transaction (a refused token, "terminal not found", an internal error) tells nothing.

@@ -68,6 +68,18 @@ export function toMinorUnits(amount: number): number {
 }
 
 /**
+ * Minor units back to an amount, for totals kept in minor units.
+ *
+ * @example
+ * ```ts
+ * fromMinorUnits(1010); // 10.1
+ * ```
+ */
+export function fromMinorUnits(minor: number): number {
+  return minor / 10 ** MAX_DECIMALS;
+}
+
+/**
  * Whether a value is a 6-15 digit invoice number.
  *
  * @example

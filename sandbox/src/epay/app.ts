@@ -6,6 +6,7 @@ import { checkStatusRoute } from './routes/check-status.js';
 import { confirmRoute } from './routes/confirm.js';
 import { cryptopayRoute } from './routes/cryptopay.js';
 import { oauthTokenRoute } from './routes/oauth-token.js';
+import { operationRoute } from './routes/operations.js';
 import { publicKeyRoute } from './routes/public-key.js';
 import { threeDsPageRoute, threeDsSubmitRoute } from './routes/three-ds.js';
 import { createFakeEpayState, type FakeEpayState } from './state.js';
@@ -34,6 +35,9 @@ export async function createFakeEpayApp(options: FakeEpayOptions = {}): Promise<
   app.post('/payment/cryptopay', cryptopayRoute(state));
   app.post('/payment/confirm', confirmRoute(state));
   app.get('/check-status/payment/transaction/:invoiceId', checkStatusRoute(state));
+  app.post('/operation/:id/charge', operationRoute(state, 'charge'));
+  app.post('/operation/:id/cancel', operationRoute(state, 'cancel'));
+  app.post('/operation/:id/refund', operationRoute(state, 'refund'));
   app.post('/3ds', threeDsPageRoute(state));
   app.post('/3ds/submit', threeDsSubmitRoute(state));
 

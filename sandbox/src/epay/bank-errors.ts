@@ -28,6 +28,10 @@ export const BANK_ERRORS = {
   unknownPayment: { status: 400, code: 1030, message: 'Payment not found or not waiting for 3-D Secure' },
   threeDsMismatch: { status: 400, code: 1031, message: '3-D Secure result does not belong to this payment' },
   alreadyConfirmed: { status: 400, code: 1032, message: 'Payment was already confirmed' },
+  paymentNotFound: { status: 400, code: 1030, message: 'Payment not found' },
+  invalidState: { status: 400, code: 1040, message: 'Operation is not allowed in the payment’s state' },
+  amountTooLarge: { status: 400, code: 1041, message: 'Amount is more than the payment allows' },
+  refundBelowMinimum: { status: 400, code: 1042, message: 'Refund amount is below the minimum' },
   internal: { status: 500, code: 1099, message: 'Internal error' },
 } as const satisfies Record<string, BankError>;
 

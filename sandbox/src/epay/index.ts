@@ -6,6 +6,7 @@ export type { FakeEpayState, FakeEpayConfig } from './state.js';
 export type {
   BankCall,
   Charge,
+  ChargeOperation,
   ConfirmStyle,
   FakeEpay,
   FakeEpayOptions,
@@ -13,9 +14,12 @@ export type {
   Ledger,
   Notification,
   NotificationBody,
+  OperationFaultKind,
+  OperationKind,
   PublicKeyFormat,
 } from './types.js';
 export { SCENARIOS, THREE_DS_FAILED, scenarioKey } from './scenarios.js';
 export { THREE_DS_CODE } from './three-ds-pages.js';
 export { BANK_ERRORS } from './bank-errors.js';
+export { MIN_REFUND_AMOUNT, OPERATION_FAULT_KINDS } from './operations.js';
 export { CURRENCY_NUMERIC, MAX_AMOUNT as MAX_BANK_AMOUNT, SUPPORTED_CURRENCIES } from './amount.js';

@@ -1,14 +1,15 @@
 /** @module The sandbox bank's book of transactions. */
 import type { Charge, Ledger } from './types.js';
 
-/** Statuses under which money is held or taken from the customer. */
-const PAID_STATUSES: ReadonlySet<Charge['statusName']> = new Set(['AUTH', 'CHARGE']);
+/** Statuses under which money is held or taken from the customer (a partial refund leaves some taken). */
+const PAID_STATUSES: ReadonlySet<Charge['statusName']> = new Set(['AUTH', 'CHARGE', 'PARTIAL_REFUND']);
 
 /** Statuses that leave an invoice free to be paid again: refused, declined, or failed at 3-D Secure. */
 const FINAL_FAILURE_STATUSES: ReadonlySet<Charge['statusName']> = new Set(['FAILED', 'REJECT', '3D']);
 
 /**
- * An empty ledger. `transactions` is a live array, so a test may read it at any time.
+ * An empty ledger. `transactions` is a live array, so a test may read it at any time; each transaction carries its
+ * `operations`, `chargedAmount` and `refundedAmount`, in `toJSON()` (`/_sandbox/ledger`) too.
  *
  * @example
  * ```ts

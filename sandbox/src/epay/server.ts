@@ -46,6 +46,7 @@ export async function startFakeEpay(options: FakeEpayOptions = {}): Promise<Fake
       if (!Number.isFinite(ms) || ms < 0) throw new RangeError('latency must be a non-negative number');
       state.latencyMs = ms;
     },
+    failNextOperation: (kind) => state.failNextOperation(kind),
     async rotateKey(privateKeyPem) {
       state.keys = await loadSandboxKeyPair(privateKeyPem);
     },

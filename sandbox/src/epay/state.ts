@@ -2,6 +2,7 @@
 import { setMaxListeners } from 'node:events';
 import { createFaultPicker } from './faults.js';
 import { createLedger } from './ledger.js';
+import { OPERATION_FAULT_KINDS } from './operations.js';
 import { deliverNotification } from './notifications.js';
 import type { PaymentDetails } from './payment-details.js';
 import { loadSandboxKeyPair, type SandboxKeyPair } from './rsa-keys.js';
@@ -15,6 +16,7 @@ import type {
   FaultKind,
   Ledger,
   Notification,
+  OperationFaultKind,
   PublicKeyFormat,
 } from './types.js';
 
@@ -36,6 +38,7 @@ export interface FakeEpayConfig {
   deliverNotifications: boolean;
   notFoundHttpStatus: 200 | 400;
   failureCodeParam: 'code' | 'errorCode';
+  singleStage: boolean;
 }
 
 /** The live state behind one sandbox bank app. */
@@ -57,6 +60,10 @@ export interface FakeEpayState {
   readonly terminalNotFound: Set<string>;
   /** The next injected fault, if faults are on. */
   pickFault(): FaultKind | undefined;
+  /** Queues a fault for the next operation call (first in, first out); a RangeError for an unknown kind. */
+  failNextOperation(kind: OperationFaultKind): void;
+  /** Takes the queued fault for this operation call, if any. */
+  takeOperationFault(): OperationFaultKind | undefined;
   /** Records a notification and, unless turned off, delivers it in the background. */
   notify(notification: Notification | undefined): void;
   /** Resolves once every notification so far is delivered, failed or skipped. */
@@ -88,6 +95,7 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
     deliverNotifications: options.deliverNotifications ?? true,
     notFoundHttpStatus: options.notFoundHttpStatus ?? 200,
     failureCodeParam: options.failureCodeParam ?? 'code',
+    singleStage: options.singleStage ?? false,
   };
   const pickFault = options.faults ? createFaultPicker(options.faults) : () => undefined;
   const keys = await loadSandboxKeyPair(options.privateKeyPem);
@@ -96,6 +104,7 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
   setMaxListeners(0, shutdownController.signal);
   const deliveries = new Set<Promise<void>>();
   const notifications: Notification[] = [];
+  const operationFaults: OperationFaultKind[] = [];
 
   return {
     config,
@@ -110,6 +119,13 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
     notifications,
     terminalNotFound: new Set(),
     pickFault,
+    failNextOperation(kind) {
+      if (!OPERATION_FAULT_KINDS.includes(kind)) {
+        throw new RangeError(`operation fault must be one of ${OPERATION_FAULT_KINDS.join(', ')}`);
+      }
+      operationFaults.push(kind);
+    },
+    takeOperationFault: () => operationFaults.shift(),
     notify(notification) {
       if (!notification) return;
       notifications.push(notification);

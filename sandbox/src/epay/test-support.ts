@@ -162,6 +162,57 @@ export async function getToken(fetcher: Fetcher, invoiceId: string, amount: numb
 }
 
 /**
+ * A terminal token's form: the token form less `invoiceID`, `amount` and `currency`.
+ *
+ * @example
+ * ```ts
+ * new URLSearchParams(terminalTokenForm());
+ * ```
+ */
+export function terminalTokenForm(): TokenForm {
+  const { invoiceID: _invoiceId, amount: _amount, currency: _currency, ...form } = tokenForm('000000100001', '100');
+  return form;
+}
+
+/**
+ * Asks for a terminal token (the status call's and the operations') and returns it, failing the test if the bank refuses.
+ *
+ * @example
+ * ```ts
+ * const token = await getTerminalToken(fetcher);
+ * ```
+ */
+export async function getTerminalToken(fetcher: Fetcher): Promise<string> {
+  const res = await fetcher('/oauth2/token', { method: 'POST', body: new URLSearchParams(terminalTokenForm()) });
+  if (res.status !== 200) throw new Error(`terminal token request answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/**
+ * POSTs an operation on a payment id with a token; `query` goes after `?` as given, `body` is sent as JSON.
+ *
+ * @example
+ * ```ts
+ * const res = await postOperation(fetcher, token, paymentId, 'refund', { query: 'amount=40&externalID=r-1' });
+ * ```
+ */
+export function postOperation(
+  fetcher: Fetcher,
+  token: string,
+  paymentId: string,
+  kind: 'charge' | 'cancel' | 'refund',
+  input: { query?: string; body?: unknown } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (input.body !== undefined) headers['content-type'] = 'application/json';
+  return fetcher(`/operation/${encodeURIComponent(paymentId)}/${kind}${input.query ? `?${input.query}` : ''}`, {
+    method: 'POST',
+    headers,
+    ...(input.body !== undefined ? { body: JSON.stringify(input.body) } : {}),
+  });
+}
+
+/**
  * A valid decrypt-mode cryptopay body.
  *
  * @example

@@ -40,6 +40,25 @@ export interface FakeEpayOptions {
   failureCodeParam?: 'code' | 'errorCode';
   /** The HTTP status of the status call's "invoice not found" (`resultCode` 102): 200 (default) or 400. */
   notFoundHttpStatus?: 200 | 400;
+  /**
+   * A single-stage terminal: a paid payment is recorded as CHARGE (taken at once). Default false: a two-stage terminal,
+   * where a paid payment stays AUTH until `POST /operation/:id/charge` (docs/sandbox.md).
+   */
+  singleStage?: boolean;
+}
+
+/** What an operation on a payment does: capture an AUTH, void an AUTH, or refund a charge. */
+export type OperationKind = 'charge' | 'cancel' | 'refund';
+
+/** One operation the bank did on a payment. */
+export interface ChargeOperation {
+  kind: OperationKind;
+  /** What was captured, voided (the whole authorized amount) or refunded. */
+  amount: number;
+  /** The merchant's own id of a refund (`externalID`), when it gave one. */
+  externalId?: string;
+  /** When the bank did it, ISO 8601. */
+  at: string;
 }
 
 /** One transaction the sandbox bank holds. Never carries the full card number. */
@@ -49,13 +68,22 @@ export interface Charge {
   amount: number;
   currency: string;
   reference: string;
-  /** NEW while waiting for 3-D Secure; `3D` when the 3-D Secure check failed. */
-  statusName: 'AUTH' | 'CHARGE' | 'FAILED' | 'REJECT' | '3D' | 'NEW';
+  /**
+   * NEW while waiting for 3-D Secure; `3D` when the 3-D Secure check failed. A paid payment is AUTH (CHARGE with
+   * `singleStage`); operations move it to CHARGE, CANCEL, PARTIAL_REFUND or REFUND.
+   */
+  statusName: 'AUTH' | 'CHARGE' | 'CANCEL' | 'PARTIAL_REFUND' | 'REFUND' | 'FAILED' | 'REJECT' | '3D' | 'NEW';
   /** `00` when approved, the decline code otherwise, `""` while waiting for 3-D Secure. */
   reasonCode: string;
   /** Like `440043******0001`. */
   cardMask: string;
   createdAt: Date;
+  /** Operations done on it, oldest first. The sandbox always sets the three fields below; a hand-built Charge may omit them. */
+  operations?: ChargeOperation[];
+  /** What was taken: 0 while AUTH, the captured amount after a charge (the whole amount on a single-stage terminal). */
+  chargedAmount?: number;
+  /** What was given back by refunds so far. */
+  refundedAmount?: number;
 }
 
 /** The sandbox bank's book of transactions. */
@@ -63,7 +91,7 @@ export interface Ledger {
   /** Every transaction, oldest first. */
   transactions: Charge[];
   byInvoice(invoiceId: string): Charge[];
-  /** The invoice's transactions whose status is AUTH or CHARGE. */
+  /** The invoice's transactions under which money is held or taken: AUTH, CHARGE or PARTIAL_REFUND. */
   paid(invoiceId: string): Charge[];
   /** Forgets every transaction. */
   reset(): void;
@@ -71,6 +99,13 @@ export interface Ledger {
 
 /** Which way an injected fault breaks a bank call. */
 export type FaultKind = 'slow' | '5xx' | 'garbage' | 'dropped';
+
+/**
+ * Which way a queued fault (`failNextOperation`) breaks the next operation call: `hang` (done, answered after
+ * `slowMs`), `5xx` (the bank's 500, nothing done), `garbage` (done, 200 HTML), `dropped_after` (done, connection cut),
+ * `dropped_before` (connection cut, nothing done).
+ */
+export type OperationFaultKind = 'hang' | '5xx' | 'garbage' | 'dropped_after' | 'dropped_before';
 
 /** One request the sandbox received (never with secrets, tokens or cryptograms). */
 export interface BankCall {
@@ -84,6 +119,8 @@ export interface BankCall {
   status: number;
   /** Set when the seeded fault injector broke this call. */
   fault?: FaultKind;
+  /** Set when a fault queued with `failNextOperation` broke this operation call. */
+  operationFault?: OperationFaultKind;
 }
 
 /** The JSON body ePay POSTs to `postLink` / `failurePostLink` (docs/sandbox.md). */
@@ -133,12 +170,25 @@ export interface FakeEpay {
   url: string;
   /** `${url}/oauth2/token`. */
   oauthUrl: string;
-  /** `${url}`: `/public.rsa`, `/payment/cryptopay`, `/payment/confirm`, `/check-status/payment/transaction/:invoiceId`. */
+  /**
+   * `${url}`: `/public.rsa`, `/payment/cryptopay`, `/payment/confirm`, `/check-status/payment/transaction/:invoiceId`,
+   * `/operation/:id/charge|cancel|refund`.
+   */
   apiUrl: string;
   ledger: Ledger;
   calls: BankCall[];
   notifications: Notification[];
   setLatency(ms: number): void;
+  /**
+   * Queues a fault for the next operation call (`/operation/:id/…`); each queued fault breaks one call, first in first
+   * out. Throws a RangeError for an unknown kind.
+   *
+   * @example
+   * ```ts
+   * epay.failNextOperation('dropped_after'); // the next refund is done, but its answer never arrives
+   * ```
+   */
+  failNextOperation(kind: OperationFaultKind): void;
   /**
    * Replaces the bank's RSA key (as the bank does when it rotates `public.rsa`): cryptograms under the old key are
    * refused from then on. Takes a PEM private key.

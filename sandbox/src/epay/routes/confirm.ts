@@ -1,6 +1,7 @@
 /** @module `POST /payment/confirm`: settles a 3-D Secure payment once, from the PaRes the password page signed. */
 import { bankCall } from '../bank-call.js';
 import { BANK_ERRORS, failureBody, tokenError, type BankError } from '../bank-errors.js';
+import { approve } from '../charge-factory.js';
 import { confirmFailureUrl, confirmSuccessUrl } from '../confirm-urls.js';
 import type { SandboxContext } from '../http-context.js';
 import { readJsonBody } from '../json-body.js';
@@ -14,9 +15,9 @@ const CONFIRM_FIELDS = ['ID', 'PaRes', 'MD'] as const;
 
 /**
  * The confirm route. Body `{ID, PaRes, MD}` with a token bound to the payment's invoice and amount.
- * The first valid confirm moves the transaction from NEW to AUTH or `3D` (the check failed) and answers the bank's
- * result page (302 + `Location`, or 200 `{url}` with `confirmStyle: 'ok-body'`); every later one is
- * refused with 400 code 1032 and changes nothing.
+ * The first valid confirm moves the transaction from NEW to AUTH (CHARGE with `singleStage`) or `3D` (the check failed)
+ * and answers the bank's result page (302 + `Location`, or 200 `{url}` with `confirmStyle: 'ok-body'`); every later
+ * one is refused with 400 code 1032 and changes nothing.
  *
  * @example
  * ```ts
@@ -51,8 +52,7 @@ export function confirmRoute(state: FakeEpayState) {
     session.confirmed = true;
     let url: string;
     if (result === 'Y') {
-      charge.statusName = 'AUTH';
-      charge.reasonCode = '00';
+      approve(charge, state.config.singleStage);
       state.notify(
         buildNotification(charge, details, state.config.terminalId, { ok: true, reason: 'success', reasonCode: '00' }),
       );

@@ -5,7 +5,7 @@ import { bankCall } from '../bank-call.js';
 import { BANK_ERRORS, failureBody, tokenError, type BankError } from '../bank-errors.js';
 import { dropConnection, garbageAnswer } from '../broken-answers.js';
 import { maskPan, PASSTHROUGH_CARD_MASK } from '../card.js';
-import { newApprovalCode, newCharge } from '../charge-factory.js';
+import { approvedStatus, newApprovalCode, newCharge } from '../charge-factory.js';
 import { checkCryptopayRequest, type CryptopayRequest } from '../cryptopay-request.js';
 import { isApplePaymentDataBase64, isStandardBase64, openCryptogram, type CryptogramProblem } from '../cryptogram.js';
 import type { SandboxContext } from '../http-context.js';
@@ -89,7 +89,8 @@ export function cryptopayRoute(state: FakeEpayState) {
       return charge;
     };
     const approve = (): Charge => {
-      const charge = record('AUTH', '00');
+      // AUTH on a two-stage terminal (the default), CHARGE on a single-stage one.
+      const charge = record(approvedStatus(state.config.singleStage), '00');
       state.notify(
         buildNotification(charge, details, state.config.terminalId, { ok: true, reason: 'success', reasonCode: '00' }),
       );
