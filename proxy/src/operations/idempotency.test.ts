@@ -74,3 +74,21 @@ describe('checkIdempotencyKey', () => {
     expect(checkIdempotencyKey('order-42:refund#1')).toBe('order-42:refund#1');
   });
 });
+
+describe('once, when the store fails after the work', () => {
+  it('keeps the running mark: the same key is 409 afterwards, never run a second time', async () => {
+    const store = new MemoryStore();
+    const put = store.put.bind(store);
+    let failPuts = true;
+    store.put = async (...args) => {
+      if (failPuts && args[0].startsWith('idem:')) throw new Error('store went away');
+      return put(...args);
+    };
+    let runs = 0;
+    const work = async () => ({ status: 200, body: { n: ++runs } });
+    await expect(once(store, req(), work)).rejects.toThrow('store went away');
+    failPuts = false;
+    await expect(once(store, req(), work)).rejects.toMatchObject({ code: 'operation_in_progress' });
+    expect(runs).toBe(1);
+  });
+});

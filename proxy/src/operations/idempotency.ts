@@ -9,8 +9,12 @@ import type { ProxyStore } from '../store.js';
 
 /** How long a first answer is kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
-/** The running mark outlives any operation's budget, in case an instance dies holding it. */
-export const IDEMPOTENCY_LOCK_TTL_MS = 60_000;
+/**
+ * The running mark is released as soon as the answer is kept. Should the answer fail to be kept (the store went away
+ * after the bank did it) or the instance die mid-way, it stays as long as an answer would have been kept: the key is
+ * then 409 until the merchant reads the payment, and never runs a second time.
+ */
+export const IDEMPOTENCY_LOCK_TTL_MS = 24 * 60 * 60_000;
 /** Answers that are not kept: nothing was done, so the same key may run again. */
 const RETRYABLE: ReadonlySet<string> = new Set([
   'bank_unavailable',
@@ -78,26 +82,34 @@ export async function once(
   if (!(await store.claim(lockKey, IDEMPOTENCY_LOCK_TTL_MS))) {
     throw new ProxyError('operation_in_progress', 'A request with this Idempotency-Key is still running');
   }
+  /** False once the work may have reached the bank and its answer could not be kept: the mark then stays. */
+  let release = true;
+  const keep = async (answer: { status: number; body: unknown }) => {
+    try {
+      await store.put(keptKey, JSON.stringify({ fingerprint, ...answer } satisfies Kept), IDEMPOTENCY_TTL_MS);
+    } catch (err) {
+      release = false;
+      throw err;
+    }
+  };
   try {
     // Kept between the first look and the claim by a request that has just finished.
     const kept = await read();
     if (kept) return replay(kept);
     const answer = await work();
-    await store.put(keptKey, JSON.stringify({ fingerprint, ...answer } satisfies Kept), IDEMPOTENCY_TTL_MS);
+    await keep(answer);
     return answer;
   } catch (err) {
     // A refusal is an answer too, and is kept; not an answer that says nothing was done and a retry may run
     // (the bank could not be reached, another operation was running, a store failure or a crash).
     if (err instanceof ProxyError && !RETRYABLE.has(err.code)) {
-      const body = { status: 'error', error: { code: err.code, message: err.message, ...err.details } };
-      await store.put(
-        keptKey,
-        JSON.stringify({ fingerprint, status: err.status, body } satisfies Kept),
-        IDEMPOTENCY_TTL_MS,
-      );
+      await keep({
+        status: err.status,
+        body: { status: 'error', error: { code: err.code, message: err.message, ...err.details } },
+      });
     }
     throw err;
   } finally {
-    await store.release(lockKey);
+    if (release) await store.release(lockKey);
   }
 }
