@@ -203,8 +203,10 @@ export function loadConfig(env: Env): ProxyConfig {
     .map((k) => k.trim())
     .filter(Boolean);
   // Never quoted back: a key is a secret.
-  if (operationsApiKeys.some((k) => k.length < MIN_OPERATIONS_KEY_LENGTH)) {
-    problems.push(`OPERATIONS_API_KEYS: each key must be at least ${MIN_OPERATIONS_KEY_LENGTH} characters`);
+  if (operationsApiKeys.some((k) => k.length < MIN_OPERATIONS_KEY_LENGTH || /\s/.test(k))) {
+    problems.push(
+      `OPERATIONS_API_KEYS: each key must be at least ${MIN_OPERATIONS_KEY_LENGTH} characters, without spaces`,
+    );
   }
   const redisUrl = raw('REDIS_URL');
   if (redisUrl !== undefined) {

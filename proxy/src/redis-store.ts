@@ -92,6 +92,14 @@ export class RedisStore implements ProxyStore {
     }
   }
 
+  async drop(key: string): Promise<void> {
+    try {
+      await this.#redis.del(key);
+    } catch (err) {
+      throw new StoreUnavailableError('The shared store (Redis) did not answer', { cause: err });
+    }
+  }
+
   async get(key: string): Promise<string | undefined> {
     try {
       return (await this.#redis.get(key)) ?? undefined;

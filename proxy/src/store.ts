@@ -19,6 +19,8 @@ export interface ProxyStore {
   put(key: string, value: string, ttlMs: number): Promise<void>;
   /** The value of a live `key` set by {@link ProxyStore.put}, or undefined. */
   get(key: string): Promise<string | undefined>;
+  /** Removes a key set by {@link ProxyStore.put}, whoever set it. */
+  drop(key: string): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -60,6 +62,11 @@ export class MemoryStore implements ProxyStore {
     }
     this.#entries.set(key, now + ttlMs);
     this.#values.set(key, value);
+  }
+
+  async drop(key: string): Promise<void> {
+    this.#entries.delete(key);
+    this.#values.delete(key);
   }
 
   async get(key: string): Promise<string | undefined> {

@@ -238,3 +238,95 @@ describe('operate', () => {
     ).toBe('bank_unavailable');
   });
 });
+
+describe('operate, from the operations review', () => {
+  it('the bank’s 500 on a partial refund of a partly refunded payment is unknown (the name cannot change), and blocks', async () => {
+    const store = new MemoryStore();
+    const b = bank([found('PARTIAL_REFUND')], [{ kind: 'unknown', bankError: true, reason: 'HTTP 500' }]);
+    const r = await run(
+      { epay: b.epay, store },
+      { kind: 'refund', invoiceId: '000123456', amount: 100, requestId: 'a' },
+    );
+    expect(r.error).toBe('outcome_unknown');
+    const next = bank([found('PARTIAL_REFUND')], [done]);
+    expect(
+      (await run({ epay: next.epay, store }, { kind: 'refund', invoiceId: '000123456', amount: 100, requestId: 'b' }))
+        .error,
+    ).toBe('operation_in_progress');
+    expect(next.sent).toEqual([]);
+  });
+
+  it('a refund of unknown outcome that the bank later shows is counted: refunds never add up past the payment', async () => {
+    const store = new MemoryStore();
+    const lostRefund = bank([found('CHARGE', 1000)], [lost]);
+    expect(
+      (
+        await run(
+          { epay: lostRefund.epay, store },
+          { kind: 'refund', invoiceId: '000123456', amount: 800, requestId: 'a' },
+        )
+      ).error,
+    ).toBe('outcome_unknown');
+    const later = bank([found('PARTIAL_REFUND', 1000)], [done]);
+    const r = await run(
+      { epay: later.epay, store },
+      { kind: 'refund', invoiceId: '000123456', amount: 800, requestId: 'b' },
+    );
+    expect(r.error).toBe('invalid_amount');
+    expect(later.sent).toEqual([]);
+  });
+
+  it('the books failing after the bank did it: 504, the invoice stays blocked, nothing sent twice', async () => {
+    const store = new MemoryStore();
+    const put = store.put.bind(store);
+    store.put = async (...args) => {
+      if (args[0].startsWith('op-books:')) throw new Error('store went away');
+      return put(...args);
+    };
+    const b = bank([found('CHARGE', 1000)], [done]);
+    expect(
+      (await run({ epay: b.epay, store }, { kind: 'refund', invoiceId: '000123456', amount: 800, requestId: 'a' }))
+        .error,
+    ).toBe('outcome_unknown');
+    const again = bank([found('CHARGE', 1000)], [done]);
+    expect(
+      (await run({ epay: again.epay, store }, { kind: 'refund', invoiceId: '000123456', amount: 800, requestId: 'a' }))
+        .error,
+    ).toBe('operation_in_progress');
+    expect(again.sent).toEqual([]);
+  });
+
+  it('a capture of unknown outcome blocks the next capture or void', async () => {
+    const store = new MemoryStore();
+    expect(
+      (
+        await run(
+          { epay: bank([found('AUTH')], [lost]).epay, store },
+          { kind: 'charge', invoiceId: '000123456', requestId: 'a' },
+        )
+      ).error,
+    ).toBe('outcome_unknown');
+    const next = bank([found('AUTH')], [done]);
+    expect(
+      (await run({ epay: next.epay, store }, { kind: 'cancel', invoiceId: '000123456', requestId: 'b' })).error,
+    ).toBe('operation_in_progress');
+    expect(next.sent).toEqual([]);
+  });
+
+  it('after a partial capture, refunds are limited to what was captured', async () => {
+    const store = new MemoryStore();
+    expect(
+      (
+        await run(
+          { epay: bank([found('AUTH', 1000)], [done]).epay, store },
+          { kind: 'charge', invoiceId: '000123456', amount: 600, requestId: 'a' },
+        )
+      ).answer,
+    ).toBeDefined();
+    const r = await run(
+      { epay: bank([found('CHARGE', 1000)], [done]).epay, store },
+      { kind: 'refund', invoiceId: '000123456', amount: 601, requestId: 'b' },
+    );
+    expect(r.error).toBe('invalid_amount');
+  });
+});

@@ -1,8 +1,8 @@
 /**
  * @module Capture, void and refund of a payment, with the payments' money rules: the bank's payment id and state come
- * from the status call, one operation per invoice at a time, an operation without a definite answer is never re-sent
- * blind (the status call settles it where the status shows it), and a refund whose outcome stays unknown blocks
- * further refunds of the invoice until the status call shows it (docs/operations-api.md).
+ * from the status call, one operation per invoice at a time, an operation is written down before it is sent and never
+ * re-sent blind, the status call settles an unclear answer where the status shows it, and an operation of unknown
+ * outcome blocks the invoice's next operation until the status call shows it (docs/operations-api.md).
  */
 import type { EpayClient, OperationKind, StatusOutcome } from '../epay/client.js';
 import { ProxyError } from '../errors.js';
@@ -16,12 +16,12 @@ export const OPERATION_STATUS_ATTEMPTS = 3;
 export const OPERATION_STATUS_INTERVAL_MS = 1_000;
 /** One operation per invoice at a time; the lock outlives any operation's budget. */
 export const OPERATION_LOCK_TTL_MS = 60_000;
-/** How long a refund of unknown outcome blocks further refunds unless the status call shows it first. */
-export const UNKNOWN_REFUND_BLOCK_MS = 24 * 60 * 60_000;
+/** How long an operation of unknown outcome blocks the invoice unless the status call shows it first. */
+export const PENDING_BLOCK_MS = 24 * 60 * 60_000;
 /** The bank's smallest refund (in KZT; the same figure is applied to every currency). */
 export const MIN_REFUND = 10;
-/** How long the proxy remembers how much of a payment it refunded. */
-export const REFUNDED_TTL_MS = 400 * 24 * 60 * 60_000;
+/** How long the proxy remembers what it captured and refunded of a payment. */
+export const BOOKS_TTL_MS = 400 * 24 * 60 * 60_000;
 
 export interface OperationDeps {
   epay: Pick<EpayClient, 'status' | 'operation'>;
@@ -33,26 +33,49 @@ export interface OperationInput {
   invoiceId: string;
   /** Major units, at most two decimals; none: all (charge) or all that is left (refund). */
   amount?: number;
-  /** The idempotency key's stable id: a refund's `externalID` is derived from it. */
+  /** A stable id of the request (from its idempotency key): a refund's `externalID` is derived from it. */
   requestId: string;
 }
 
 export type OperationAnswer = { payment: PaymentView; refund?: { amount: number | null; externalId: string } };
 
-/** The state each operation needs, and the bank names that show it done. */
+/**
+ * The state each operation needs, the bank names that show it done, and its name after. Only a full refund shows
+ * as done by its name: a partial one leaves a partial-refund name that an earlier refund may have left too.
+ */
 const RULES: Record<
   OperationKind,
   { from: (statusName: string) => boolean; doneWhen: (statusName: string) => boolean; after: string }
 > = {
   charge: { from: (n) => n === 'AUTH', doneWhen: (n) => n === 'CHARGE', after: 'CHARGE' },
   cancel: { from: (n) => n === 'AUTH', doneWhen: (n) => n === 'CANCEL' || n === 'CANCEL_OLD', after: 'CANCEL' },
-  // Only a full refund shows in the status as done: a partial one leaves a partial-refund name that an earlier
-  // refund may have left too, so it proves nothing.
   refund: { from: (n) => n === 'CHARGE' || isPartlyRefunded(n), doneWhen: (n) => n === 'REFUND', after: 'REFUND' },
 };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 type Found = Extract<StatusOutcome, { kind: 'found' }>;
+
+/** An operation written down before it was sent, until the bank's answer says what happened. */
+interface Pending {
+  kind: OperationKind;
+  amount: number | null;
+  /** The payment's status name before it was sent. */
+  statusName: string;
+}
+
+/** What this proxy did to the payment: the amount it captured (when it captured part), and what it refunded. */
+interface Books {
+  captured?: number;
+  refunded: number;
+  /** A refund of "all that is left" was done: nothing is left to refund. */
+  all?: boolean;
+}
+
+const invoiceKeys = (invoiceId: string) => ({
+  lock: `op-lock:${invoiceId}`,
+  pending: `op-pending:${invoiceId}`,
+  books: `op-books:${invoiceId}`,
+});
 
 /** The payment as the bank holds it now. @throws {ProxyError} `payment_not_found`, `bank_unavailable`. */
 export async function currentPayment(deps: OperationDeps, invoiceId: string, deadline: number): Promise<Found> {
@@ -65,6 +88,10 @@ export async function currentPayment(deps: OperationDeps, invoiceId: string, dea
 /**
  * Runs one operation.
  *
+ * Before anything is sent, the operation is written down as pending for the invoice; it is removed only once the
+ * bank's answer says what happened. A crash, a lost answer or a store failure after the send therefore leaves it, and
+ * every later operation of the invoice waits (409) until the status call shows what became of it.
+ *
  * @example
  * ```ts
  * const { payment, refund } = await operate(deps, { kind: 'refund', invoiceId, amount: 500, requestId });
@@ -74,26 +101,25 @@ export async function currentPayment(deps: OperationDeps, invoiceId: string, dea
  */
 export async function operate(deps: OperationDeps, input: OperationInput): Promise<OperationAnswer> {
   const deadline = Date.now() + OPERATION_BUDGET_MS;
-  const lock = `op-lock:${input.invoiceId}`;
-  if (!(await deps.store.claim(lock, OPERATION_LOCK_TTL_MS))) {
+  const keys = invoiceKeys(input.invoiceId);
+  if (!(await deps.store.claim(keys.lock, OPERATION_LOCK_TTL_MS))) {
     throw new ProxyError('operation_in_progress', 'Another operation on this payment is running');
   }
   try {
     const before = await currentPayment(deps, input.invoiceId, deadline);
-    const rule = RULES[input.kind];
-    if (input.kind === 'refund') await checkNoUnknownRefund(deps, input.invoiceId, before);
-    if (!rule.from(before.statusName)) {
-      throw new ProxyError(
-        'invalid_state',
-        `A ${input.kind} needs a payment that is ${input.kind === 'refund' ? 'charged' : 'authorized'}`,
-        {
-          details: { state: stateOf(before.statusName) },
-        },
-      );
+    await settlePending(deps, input.invoiceId, before);
+    if (!RULES[input.kind].from(before.statusName)) {
+      const needs = input.kind === 'refund' ? 'charged' : 'authorized';
+      throw new ProxyError('invalid_state', `A ${input.kind} needs a payment that is ${needs}`, {
+        details: { state: stateOf(before.statusName) },
+      });
     }
-    const refunded = input.kind === 'refund' ? Number((await deps.store.get(`refunded:${input.invoiceId}`)) ?? 0) : 0;
-    checkAmount(input, before, refunded);
+    const books = await readBooks(deps, input.invoiceId);
+    checkAmount(input, before, books);
     const externalId = input.kind === 'refund' ? `r-${input.requestId}`.slice(0, 64) : undefined;
+    const pending: Pending = { kind: input.kind, amount: input.amount ?? null, statusName: before.statusName };
+    // Written before the send: should anything fail from here on, the invoice stays blocked until the bank shows it.
+    await deps.store.put(keys.pending, JSON.stringify(pending), PENDING_BLOCK_MS);
     const outcome = await deps.epay.operation(
       {
         kind: input.kind,
@@ -103,90 +129,115 @@ export async function operate(deps: OperationDeps, input: OperationInput): Promi
       },
       deadline,
     );
-    const done = async (): Promise<OperationAnswer> => {
-      if (input.kind === 'refund') {
-        const total = input.amount === undefined ? (before.amount ?? refunded) : refunded + input.amount;
-        await deps.store.put(`refunded:${input.invoiceId}`, String(Math.round(total * 100) / 100), REFUNDED_TTL_MS);
+    const settled =
+      outcome.kind === 'done'
+        ? 'done'
+        : outcome.kind === 'unknown'
+          ? await settleOperation(deps, input, before, { deadline, bankError: outcome.bankError })
+          : 'not_done';
+    if (settled === 'done') {
+      try {
+        await book(deps, input.invoiceId, pending, books);
+        await deps.store.drop(keys.pending);
+      } catch {
+        // The bank did it, but the books could not be written: the pending record (if it is still there) keeps the
+        // invoice blocked until the status shows it, and this request must never run again under its key.
+        throw new ProxyError(
+          'outcome_unknown',
+          `The bank did the ${input.kind}, but the proxy could not record it; check the payment`,
+        );
       }
       return {
-        payment: { ...paymentView(input.invoiceId, before), ...afterView(input, before, refunded) },
+        payment: { ...paymentView(input.invoiceId, before), ...afterView(input, before, books) },
         ...(externalId ? { refund: { amount: input.amount ?? null, externalId } } : {}),
       };
-    };
-    switch (outcome.kind) {
-      case 'done':
-        return done();
-      case 'refused':
+    }
+    if (settled === 'not_done') {
+      // Should the store fail here, the record stays and blocks the invoice for a while: safe, never a second send.
+      await deps.store.drop(keys.pending).catch(() => undefined);
+      if (outcome.kind === 'refused') {
         throw new ProxyError('operation_refused', outcome.message || 'The bank refused the operation', {
           details: { bankCode: outcome.bankCode ?? null },
         });
-      case 'not_sent':
-        throw new ProxyError('bank_unavailable', 'The bank could not be reached; nothing was done');
-      case 'unknown': {
-        const settled = await settleOperation(deps, input, before, { deadline, bankError: outcome.bankError });
-        if (settled === 'done') return done();
-        if (settled === 'not_done')
-          throw new ProxyError('bank_unavailable', 'The bank failed the operation; nothing was done');
-        if (input.kind === 'refund') {
-          await deps.store.put(
-            `op-unknown:${input.invoiceId}`,
-            JSON.stringify({ statusName: before.statusName, externalId }),
-            UNKNOWN_REFUND_BLOCK_MS,
-          );
-        }
-        throw new ProxyError(
-          'outcome_unknown',
-          `The bank did not confirm the ${input.kind} in time; check the payment before trying again`,
-        );
       }
+      throw new ProxyError('bank_unavailable', 'The bank did not do the operation; nothing was done');
     }
+    throw new ProxyError(
+      'outcome_unknown',
+      `The bank did not confirm the ${input.kind} in time; check the payment before trying again`,
+    );
   } finally {
-    await deps.store.release(lock);
+    await deps.store.release(keys.lock);
   }
 }
 
-/** A refund of unknown outcome blocks further refunds until the status shows it (the state moved on since). */
-async function checkNoUnknownRefund(deps: OperationDeps, invoiceId: string, now: Found): Promise<void> {
-  const raw = await deps.store.get(`op-unknown:${invoiceId}`);
-  if (raw === undefined) return;
-  const { statusName } = JSON.parse(raw) as { statusName: string };
-  if (now.statusName !== statusName) {
-    await deps.store.release(`op-unknown:${invoiceId}`);
-    return;
-  }
-  throw new ProxyError(
-    'operation_in_progress',
-    'An earlier refund of this payment has an unknown outcome; the bank does not show it yet',
-  );
+async function readBooks(deps: OperationDeps, invoiceId: string): Promise<Books> {
+  const raw = await deps.store.get(invoiceKeys(invoiceId).books);
+  return raw === undefined ? { refunded: 0 } : (JSON.parse(raw) as Books);
+}
+
+/** Adds an operation the bank did to the books. */
+async function book(deps: OperationDeps, invoiceId: string, op: Pending, books: Books): Promise<void> {
+  const next: Books = { ...books };
+  if (op.kind === 'charge' && op.amount !== null) next.captured = op.amount;
+  if (op.kind === 'refund' && op.amount === null) next.all = true;
+  if (op.kind === 'refund' && op.amount !== null) next.refunded = Math.round((books.refunded + op.amount) * 100) / 100;
+  await deps.store.put(invoiceKeys(invoiceId).books, JSON.stringify(next), BOOKS_TTL_MS);
 }
 
 /**
- * The amount must be within the payment, less what this proxy already refunded of it, and a refund at least the bank's
- * smallest (its form, > 0 with at most two decimals, is checked where the request is read).
+ * An operation still pending from before (its answer was lost, or the proxy stopped mid-way): when the status has
+ * moved on since, the bank did it (it goes into the books); while the status shows the same, every operation of the
+ * invoice waits.
  */
-function checkAmount(input: OperationInput, payment: Found, refunded: number): void {
-  if (input.amount === undefined) return;
+async function settlePending(deps: OperationDeps, invoiceId: string, now: Found): Promise<void> {
+  const keys = invoiceKeys(invoiceId);
+  const raw = await deps.store.get(keys.pending);
+  if (raw === undefined) return;
+  const pending = JSON.parse(raw) as Pending;
+  if (now.statusName === pending.statusName) {
+    throw new ProxyError(
+      'operation_in_progress',
+      `An earlier ${pending.kind} of this payment has an unknown outcome; the bank does not show it yet`,
+    );
+  }
+  await book(deps, invoiceId, pending, await readBooks(deps, invoiceId));
+  await deps.store.drop(keys.pending);
+}
+
+/**
+ * The amount must be within the payment (what the proxy captured of it, when it captured part), less what this proxy
+ * already refunded of it, and a refund at least the bank's smallest (its form, > 0 with at most two decimals, is
+ * checked where the request is read).
+ */
+function checkAmount(input: OperationInput, payment: Found, books: Books): void {
   const bad = (why: string) => new ProxyError('invalid_amount', why);
+  if (input.kind === 'refund' && books.all) throw bad('Nothing is left to refund');
+  if (input.amount === undefined) return;
   if (input.kind === 'cancel') throw bad('A cancel takes no amount: it releases the whole authorization');
-  const left = payment.amount === undefined ? undefined : Math.round((payment.amount - refunded) * 100) / 100;
+  const base = input.kind === 'refund' ? (books.captured ?? payment.amount) : payment.amount;
+  const left =
+    base === undefined ? undefined : Math.round((base - (input.kind === 'refund' ? books.refunded : 0)) * 100) / 100;
   if (left !== undefined && input.amount > left) throw bad(`The amount is more than the payment has left (${left})`);
   if (input.kind === 'refund' && input.amount < MIN_REFUND) throw bad(`A refund is at least ${MIN_REFUND}`);
 }
 
 /** The payment after an operation the bank took: the state it now has, in the bank's name for it. */
-function afterView(input: OperationInput, before: Found, refunded: number): Pick<PaymentView, 'state' | 'bankStatus'> {
+function afterView(input: OperationInput, before: Found, books: Books): Pick<PaymentView, 'state' | 'bankStatus'> {
+  const base = books.captured ?? before.amount;
   const partial =
     input.kind === 'refund' &&
     input.amount !== undefined &&
-    before.amount !== undefined &&
-    refunded + input.amount < before.amount;
+    (base === undefined || books.refunded + input.amount < base);
   const bankStatus = partial ? 'PARTIAL_REFUND' : RULES[input.kind].after;
   return { state: stateOf(bankStatus), bankStatus };
 }
 
 /**
  * What became of an operation without a clear answer: `done` when the status shows it; `not_done` only when the bank
- * itself answered with its own error and twice still shows the payment as before; otherwise `unknown`.
+ * itself answered with its own error and the status, which would have changed had it been done, twice still shows the
+ * payment as before (a partial refund of a partly refunded payment changes no name, so it is never proven); otherwise
+ * `unknown`.
  */
 async function settleOperation(
   deps: OperationDeps,
@@ -194,6 +245,7 @@ async function settleOperation(
   before: Found,
   o: { deadline: number; bankError: boolean },
 ): Promise<'done' | 'not_done' | 'unknown'> {
+  const provable = input.kind !== 'refund' || before.statusName === 'CHARGE';
   let unchanged = 0;
   for (let attempt = 0; attempt < OPERATION_STATUS_ATTEMPTS; attempt++) {
     if (attempt > 0) {
@@ -206,7 +258,7 @@ async function settleOperation(
       continue;
     }
     if (RULES[input.kind].doneWhen(s.statusName)) return 'done';
-    if (s.statusName === before.statusName && o.bankError && ++unchanged >= 2) return 'not_done';
+    if (provable && s.statusName === before.statusName && o.bankError && ++unchanged >= 2) return 'not_done';
   }
   return 'unknown';
 }

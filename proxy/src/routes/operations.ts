@@ -32,7 +32,7 @@ function authenticate(keys: readonly string[]): MiddlewareHandler<HonoEnv> {
     id: digest(`operations-key\n${k}`).toString('base64url').slice(0, 16),
   }));
   return async (c, next) => {
-    const m = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '');
+    const m = /^Bearer +(\S+)$/i.exec(c.req.header('authorization') ?? '');
     const presented = digest(m?.[1] ?? '');
     let id: string | undefined;
     for (const k of known) if (timingSafeEqual(presented, k.digest) && m) id = k.id;
@@ -114,13 +114,12 @@ export function operationsRoutes(deps: { epay: EpayClient; store: ProxyStore; ke
       log.outcome = kind;
       const answer = await once(
         deps.store,
-        { scope: c.get('operationsKey') ?? '', key, fingerprint: `${c.req.method} ${c.req.path}\n${text}` },
+        // One merchant per proxy: keys are the merchant's whichever bearer key sent them, so rotating bearer keys
+        // never makes a retry run again.
+        { scope: 'operations', key, fingerprint: `${c.req.method} ${c.req.path}\n${text}` },
         async () => {
           const amount = readAmount(body);
-          const requestId = createHash('sha256')
-            .update(`${c.get('operationsKey')}\n${key}`)
-            .digest('base64url')
-            .slice(0, 24);
+          const requestId = createHash('sha256').update(`operations\n${key}`).digest('base64url').slice(0, 24);
           const done = await operate(deps, { kind, invoiceId, requestId, ...(amount !== undefined ? { amount } : {}) });
           return { status: 200, body: { status: 'ok', ...done } };
         },
