@@ -24,13 +24,16 @@ export interface DemoApiOptions {
   validationURL: string;
   /** Loopback addresses of the sandbox pieces, shown on the page and read by the end-to-end tests. */
   sandbox: { bankUrl: string; appleGatewayUrl: string; proxyUrl: string };
+  /** How the sandbox bank's terminal settles a paid payment, shown on the page. */
+  terminal: { singleStage: boolean };
 }
 
 /**
- * `GET /demo-api/simulator`, `POST /demo-api/apple-pay-token`, `GET /demo-api/ledger`, `GET /demo-api/sandbox`.
+ * `GET /demo-api/simulator`, `POST /demo-api/apple-pay-token`, `GET /demo-api/ledger`, `GET /demo-api/sandbox`,
+ * `GET /demo-api/terminal`.
  *
  * @example
- * app.route('/', createDemoApi({ apple, ledger: bank.ledger, validationURL: gateway.validationUrl, sandbox }));
+ * app.route('/', createDemoApi({ apple, ledger: bank.ledger, validationURL: gateway.validationUrl, sandbox, terminal }));
  */
 export function createDemoApi(o: DemoApiOptions) {
   return new Hono()
@@ -66,5 +69,6 @@ export function createDemoApi(o: DemoApiOptions) {
     .get('/demo-api/ledger', (c) =>
       c.json({ transactions: o.ledger.transactions }, 200, { 'cache-control': 'no-store' }),
     )
-    .get('/demo-api/sandbox', (c) => c.json(o.sandbox));
+    .get('/demo-api/sandbox', (c) => c.json(o.sandbox))
+    .get('/demo-api/terminal', (c) => c.json(o.terminal));
 }

@@ -3,7 +3,8 @@
  * and stops everything it started on Ctrl-C (SIGINT) or SIGTERM.
  *
  * Settings (all optional): DEMO_PORT (default 5180; 0 = any free port), DEMO_SANDBOX_DIR (default `.sandbox/demo`),
- * EPAY_TOKEN_MODE (`decrypt`, the default, or `passthrough`).
+ * EPAY_TOKEN_MODE (`decrypt`, the default, or `passthrough`), DEMO_SINGLE_STAGE (`1`: the sandbox bank's terminal is
+ * one-stage, a paid payment is CHARGE at once; default two-stage, AUTH until the shop captures or voids it).
  */
 import { join } from 'node:path';
 import { startDemo, type Demo } from './start-demo.js';
@@ -49,8 +50,17 @@ function parsePort(): { port: number; explicit: boolean } {
   return { port, explicit: true };
 }
 
+function parseSingleStage(): boolean {
+  const raw = (process.env['DEMO_SINGLE_STAGE'] ?? '').toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  process.stderr.write(`DEMO_SINGLE_STAGE must be 1 or 0, not '${raw}'\n`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const { port, explicit } = parsePort();
+  const singleStage = parseSingleStage();
   const mode = process.env['EPAY_TOKEN_MODE'];
   if (mode !== undefined && mode !== '' && mode !== 'decrypt' && mode !== 'passthrough') {
     process.stderr.write(`EPAY_TOKEN_MODE must be decrypt or passthrough, not '${mode}'\n`);
@@ -59,6 +69,7 @@ async function main(): Promise<void> {
   const options = {
     sandboxDir: process.env['DEMO_SANDBOX_DIR'] || join(REPO_ROOT, '.sandbox', 'demo'),
     tokenMode: mode === 'passthrough' ? ('passthrough' as const) : ('decrypt' as const),
+    singleStage,
     onProxyLine: (line: string, stream: 'stdout' | 'stderr') => {
       const text = stream === 'stdout' ? proxyLine(line) : `proxy │ ${line}`;
       if (text) (stream === 'stdout' ? process.stdout : process.stderr).write(`${text}\n`);
@@ -96,6 +107,7 @@ async function main(): Promise<void> {
     `${[
       '',
       `${bold('epay-applepay demo')}: the sandbox bank, the sandbox Apple, the proxy (${options.tokenMode} mode) and a demo shop are running.`,
+      `The sandbox bank's terminal is ${singleStage ? 'one-stage (a paid payment is charged at once)' : 'two-stage (a paid payment is held until the shop captures or voids it; DEMO_SINGLE_STAGE=1 for one-stage)'}.`,
       '',
       `  Open ${bold(demo.url)}`,
       '',

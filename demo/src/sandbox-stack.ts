@@ -56,7 +56,7 @@ async function bankKey(dir: string): Promise<string> {
  * const sandbox = await startSandboxStack('.sandbox/demo');
  * spawnProxy({ ...sandbox.proxyEnv, PUBLIC_URL: '…', ORDER_SIGNING_SECRET: '…' });
  */
-export async function startSandboxStack(dir: string): Promise<SandboxStack> {
+export async function startSandboxStack(dir: string, options: { singleStage?: boolean } = {}): Promise<SandboxStack> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const [privateKeyPem, apple] = await Promise.all([
     bankKey(dir),
@@ -65,7 +65,7 @@ export async function startSandboxStack(dir: string): Promise<SandboxStack> {
   // One folder per run: two demos started at once never overwrite each other's keys.
   const appleDir = join(dir, `apple-${process.pid}`);
   const files = await apple.writeFiles(appleDir);
-  const bank = await startFakeEpay({ privateKeyPem, host: '127.0.0.1' });
+  const bank = await startFakeEpay({ privateKeyPem, host: '127.0.0.1', singleStage: options.singleStage ?? false });
   let gateway: FakeAppleGateway;
   try {
     gateway = await apple.startGateway({ host: '127.0.0.1' });

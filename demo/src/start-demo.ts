@@ -13,6 +13,7 @@ import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { createReverseProxy } from './reverse-proxy.js';
 import { startSandboxStack, type SandboxStack } from './sandbox-stack.js';
 import { createShop } from './shop.js';
+import { createShopOperations, newOperationsKey } from './shop-operations.js';
 import { buildWeb, REPO_ROOT, WIDGET_CLASSIC_SCRIPT, WIDGET_DIR, WIDGET_ES_MODULE } from './web-build.js';
 import { PROXY_PREFIX, startWebServer, type WebServer } from './web-server.js';
 
@@ -27,6 +28,11 @@ export interface DemoOptions {
   sandboxDir: string;
   /** EPAY_TOKEN_MODE for the proxy; default `decrypt`. */
   tokenMode?: 'decrypt' | 'passthrough';
+  /**
+   * A one-stage terminal: the sandbox bank charges a paid payment at once (CHARGE), instead of holding it (AUTH) until
+   * the shop captures or voids it. Default false (two stages). Fixed for the run: the sandbox bank takes it at start.
+   */
+  singleStage?: boolean;
   /** Each line the proxy process writes. */
   onProxyLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Progress while starting (building the widget, …). */
@@ -80,7 +86,10 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     ensureWidgetBuilt(o.onProgress);
     const webDir = await mkdtemp(join(tmpdir(), 'epay-applepay-demo-'));
     cleanups.push(() => rm(webDir, { recursive: true, force: true }));
-    const [files, sandbox] = await Promise.all([buildWeb(webDir), startSandboxStack(o.sandboxDir)]);
+    const [files, sandbox] = await Promise.all([
+      buildWeb(webDir),
+      startSandboxStack(o.sandboxDir, { singleStage: o.singleStage ?? false }),
+    ]);
     cleanups.push(() => sandbox.close());
 
     // The order-signing secret lives as long as this run; the shop (in this process) and the proxy share it.
@@ -93,17 +102,26 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       },
       ledger: sandbox.bank.ledger,
     });
+    // The shop's operations key lives as long as this run: in this process and the proxy's environment, printed nowhere.
+    const operationsKey = newOperationsKey();
     const sandboxUrls = { bankUrl: sandbox.bank.url, appleGatewayUrl: sandbox.gateway.url, proxyUrl: '' };
     const demoApi = createDemoApi({
       apple: sandbox.apple,
       ledger: sandbox.bank.ledger,
       validationURL: sandbox.gateway.validationUrl,
       sandbox: sandboxUrls,
+      terminal: { singleStage: o.singleStage ?? false },
+    });
+    const shopOperations = createShopOperations({
+      get proxyUrl() {
+        return sandboxUrls.proxyUrl;
+      },
+      operationsKey,
     });
     const web: WebServer = await startWebServer({
       port: o.port,
       files,
-      apps: [shop.app, demoApi],
+      apps: [shop.app, shopOperations, demoApi],
       createOrder: shop.createOrder,
     });
     cleanups.push(() => web.close());
@@ -120,6 +138,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
         APPLE_PAY_DOMAINS: DEMO_HOST,
         ALLOWED_ORIGINS: pageOrigin,
         TRUST_PROXY: 'true',
+        OPERATIONS_API_KEYS: operationsKey,
       },
       ...(o.onProxyLine ? { onLine: o.onProxyLine } : {}),
     });

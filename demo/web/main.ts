@@ -6,7 +6,7 @@ import '@epay-applepay/widget';
 import type { EpayApplePayButton } from '@epay-applepay/widget';
 import { money, renderBasket, requestOrder, type Product } from './basket.js';
 import { eventLog } from './event-log.js';
-import { refreshLedger } from './ledger-panel.js';
+import { refreshLedger, showTerminalMode } from './ledger-panel.js';
 
 /** Quantities settle before the shop signs a new order. */
 const REORDER_DEBOUNCE_MS = 250;
@@ -138,6 +138,10 @@ async function start(): Promise<void> {
   products = catalog.products;
   quantities = new Map(catalog.basket.map((l) => [l.sku, l.qty]));
   renderBasket($('#basket'), products, quantities, catalog.maxQty, onBasketChange);
-  await Promise.all([newOrder('page loaded'), refreshLedger(ledger)]);
+  await Promise.all([
+    newOrder('page loaded'),
+    refreshLedger(ledger),
+    showTerminalMode($<HTMLParagraphElement>('#terminal-mode')),
+  ]);
 }
 void start();

@@ -27,14 +27,15 @@ export interface RunningDemo {
 }
 
 /**
- * Spawns the demo's start command with DEMO_PORT=0 and waits for the URL it prints.
+ * Spawns the demo's start command with DEMO_PORT=0 (and any extra settings, e.g. `DEMO_SINGLE_STAGE: '1'`) and waits for
+ * the URL it prints.
  *
  * @example
  * const demo = await startDemoCommand();
  * await fetch(demo.url);
  * await demo.interrupt();
  */
-export async function startDemoCommand(): Promise<RunningDemo> {
+export async function startDemoCommand(extraEnv: Record<string, string> = {}): Promise<RunningDemo> {
   const child = spawn('pnpm', ['--filter', '@epay-applepay/demo', 'start'], {
     cwd: REPO_ROOT,
     env: {
@@ -43,6 +44,7 @@ export async function startDemoCommand(): Promise<RunningDemo> {
       DEMO_SANDBOX_DIR: TEST_SANDBOX_DIR,
       PUPPETEER_SKIP_DOWNLOAD: '1',
       PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so the test can send it a terminal's Ctrl-C

@@ -10,6 +10,11 @@ export interface LedgerEntry {
   statusName: string;
   reasonCode: string;
   cardMask: string;
+  /** The shop's operations on it, oldest first (a cancel's amount is the payment's). */
+  operations?: Array<{ kind: 'charge' | 'cancel' | 'refund'; amount: number; externalId?: string; at: string }>;
+  /** 0 while AUTH. */
+  chargedAmount?: number;
+  refundedAmount?: number;
 }
 
 async function ledger(bankUrl: string): Promise<LedgerEntry[]> {
