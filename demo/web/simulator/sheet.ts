@@ -34,7 +34,8 @@ const STYLE = `
 .backdrop{position:fixed;inset:0;background:rgba(0,0,0,.45);display:flex;align-items:flex-end;justify-content:center;z-index:2147483647;font:15px/1.4 -apple-system,system-ui,sans-serif;color:#1d1d1f}
 .sheet{width:min(420px,100vw);background:#f2f2f7;border-radius:14px 14px 0 0;box-shadow:0 -4px 24px rgba(0,0,0,.25);padding:0 0 18px;animation:up .18s ease-out}
 @media (min-height:700px){.backdrop{align-items:center}.sheet{border-radius:14px}}
-@keyframes up{from{transform:translateY(40px);opacity:0}}
+/* A fade, not a slide: a click while it runs lands on the button (WebDriver does not wait for motion to end). */
+@keyframes up{from{opacity:0}}
 .banner{background:repeating-linear-gradient(-45deg,#ffd60a,#ffd60a 10px,#ffe45c 10px,#ffe45c 20px);color:#000;font-weight:700;font-size:12px;letter-spacing:.04em;text-transform:uppercase;text-align:center;padding:6px 10px;border-radius:14px 14px 0 0}
 header{display:flex;justify-content:space-between;align-items:center;padding:12px 16px 6px}
 .logo{font-weight:600;font-size:20px}
