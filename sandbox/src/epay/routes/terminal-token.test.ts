@@ -10,13 +10,15 @@ import { BANK_ERRORS } from '../bank-errors.js';
 import { SANDBOX_EPAY } from '../sandbox-credentials.js';
 import {
   cryptopayBody,
+  type Fetcher,
+  getTerminalToken,
   getToken,
   nextInvoiceId,
   parsePublicKeyText,
   postCryptopay,
+  terminalTokenForm,
   testKeyPem,
   tokenForm,
-  type Fetcher,
 } from '../test-support.js';
 
 const PAN = '4400431234561200';
@@ -26,17 +28,6 @@ async function bank(options: Parameters<typeof createFakeEpayApp>[0] = {}) {
   const fetcher: Fetcher = async (path, init) => created.app.request(path, init);
   const publicKey: KeyObject = parsePublicKeyText(await (await fetcher('/public.rsa')).text());
   return { fetcher, state: created.state, publicKey };
-}
-
-function terminalForm(): Record<string, string> {
-  const { invoiceID: _i, amount: _a, currency: _c, ...form } = tokenForm('000000100001', '100');
-  return form;
-}
-
-async function terminalToken(fetcher: Fetcher): Promise<string> {
-  const res = await fetcher('/oauth2/token', { method: 'POST', body: new URLSearchParams(terminalForm()) });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 async function status(fetcher: Fetcher, invoiceId: string, token: string) {
@@ -63,7 +54,7 @@ async function pay(amount: number, mutate: (body: Record<string, unknown>) => vo
 describe('the terminal token', () => {
   it('is issued for the form without invoiceID, amount and currency, and serves the status call of any invoice', async () => {
     const paid = await pay(100);
-    const s = await status(b.fetcher, paid.invoiceId, await terminalToken(b.fetcher));
+    const s = await status(b.fetcher, paid.invoiceId, await getTerminalToken(b.fetcher));
     expect(s).toMatchObject({ status: 200, body: { resultCode: '100', transaction: { statusName: 'AUTH' } } });
   });
 
@@ -71,7 +62,7 @@ describe('the terminal token', () => {
     const invoiceId = nextInvoiceId();
     const res = await postCryptopay(
       b.fetcher,
-      await terminalToken(b.fetcher),
+      await getTerminalToken(b.fetcher),
       cryptopayBody(b.publicKey, { invoiceId, amount: 100, pan: PAN }),
     );
     expect(res.status).toBe(BANK_ERRORS.tokenMismatch.status);
@@ -87,7 +78,7 @@ describe('the terminal token', () => {
   it('another terminal is refused', async () => {
     const res = await b.fetcher('/oauth2/token', {
       method: 'POST',
-      body: new URLSearchParams({ ...terminalForm(), terminal: 'other' }),
+      body: new URLSearchParams({ ...terminalTokenForm(), terminal: 'other' }),
     });
     expect(res.status).toBe(400);
   });
@@ -98,7 +89,7 @@ describe('refusals that are not declines', () => {
     const r = await pay(100.77);
     expect([r.status, r.body.code]).toEqual([400, 477]);
     expect(b.state.ledger.paid(r.invoiceId)).toHaveLength(1);
-    const s = await status(b.fetcher, r.invoiceId, await terminalToken(b.fetcher));
+    const s = await status(b.fetcher, r.invoiceId, await getTerminalToken(b.fetcher));
     expect(s.body.transaction.statusName).toBe('AUTH');
   });
 
@@ -106,14 +97,14 @@ describe('refusals that are not declines', () => {
     const r = await pay(100.58);
     expect([r.status, r.body.code]).toEqual([400, 458]);
     expect(b.state.ledger.byInvoice(r.invoiceId)).toEqual([]);
-    expect((await status(b.fetcher, r.invoiceId, await terminalToken(b.fetcher))).body.resultCode).toBe('102');
+    expect((await status(b.fetcher, r.invoiceId, await getTerminalToken(b.fetcher))).body.resultCode).toBe('102');
   });
 
   it('an internal error that charged all the same, whose status call answers 104 "Terminal not found"', async () => {
     const r = await pay(100.75);
     expect([r.status, r.body.code]).toEqual([500, BANK_ERRORS.internal.code]);
     expect(b.state.ledger.paid(r.invoiceId)).toHaveLength(1);
-    const s = await status(b.fetcher, r.invoiceId, await terminalToken(b.fetcher));
+    const s = await status(b.fetcher, r.invoiceId, await getTerminalToken(b.fetcher));
     expect(s).toEqual({ status: 200, body: { resultCode: '104', resultMessage: 'Terminal not found' } });
   });
 });
@@ -121,7 +112,7 @@ describe('refusals that are not declines', () => {
 describe('the status call', () => {
   it('answers "not found" (102) with HTTP 400 when so configured', async () => {
     const other = await bank({ notFoundHttpStatus: 400 });
-    const s = await status(other.fetcher, nextInvoiceId(), await terminalToken(other.fetcher));
+    const s = await status(other.fetcher, nextInvoiceId(), await getTerminalToken(other.fetcher));
     expect(s).toEqual({ status: 400, body: { resultCode: '102', resultMessage: 'Transaction not found' } });
   });
 });
