@@ -6,6 +6,7 @@
  */
 import type { EpayClient, OperationKind, StatusOutcome } from '../epay/client.js';
 import { ProxyError } from '../errors.js';
+import { pollStatus } from '../payment/settle.js';
 import type { ProxyStore } from '../store.js';
 import { isPartlyRefunded, type PaymentView, paymentView, stateOf } from './payment-view.js';
 
@@ -52,7 +53,6 @@ const RULES: Record<
   refund: { from: (n) => n === 'CHARGE' || isPartlyRefunded(n), doneWhen: (n) => n === 'REFUND', after: 'REFUND' },
 };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 type Found = Extract<StatusOutcome, { kind: 'found' }>;
 
 /** An operation written down before it was sent, until the bank's answer says what happened. */
@@ -247,18 +247,15 @@ async function settleOperation(
 ): Promise<'done' | 'not_done' | 'unknown'> {
   const provable = input.kind !== 'refund' || before.statusName === 'CHARGE';
   let unchanged = 0;
-  for (let attempt = 0; attempt < OPERATION_STATUS_ATTEMPTS; attempt++) {
-    if (attempt > 0) {
-      if (o.deadline - Date.now() < OPERATION_STATUS_INTERVAL_MS * 2) break;
-      await sleep(OPERATION_STATUS_INTERVAL_MS);
-    }
-    const s = await deps.epay.status({ invoiceId: input.invoiceId }, o.deadline);
+  const poll = { attempts: OPERATION_STATUS_ATTEMPTS, intervalMs: OPERATION_STATUS_INTERVAL_MS };
+  const settled = await pollStatus(deps.epay, { invoiceId: input.invoiceId }, o.deadline, poll, (s) => {
     if (s.kind !== 'found' || s.id !== before.id) {
       unchanged = 0;
-      continue;
+      return undefined;
     }
-    if (RULES[input.kind].doneWhen(s.statusName)) return 'done';
-    if (provable && s.statusName === before.statusName && o.bankError && ++unchanged >= 2) return 'not_done';
-  }
-  return 'unknown';
+    if (RULES[input.kind].doneWhen(s.statusName)) return 'done' as const;
+    if (provable && s.statusName === before.statusName && o.bankError && ++unchanged >= 2) return 'not_done' as const;
+    return undefined;
+  });
+  return settled ?? 'unknown';
 }

@@ -1,9 +1,9 @@
 /**
- * @module Settling: the one status poller that tells what became of a payment whose answer was not clear (a
+ * @module Settling: the one status poller (and the payment's reading of it) that tells what became of a payment whose answer was not clear (a
  * `cryptopay` without an answer, a refusal, a not-final code, a 3-D Secure confirmation without a readable answer).
  * It only reads: nothing here ever sends a call that can move money. See docs/money-rules.md.
  */
-import type { EpayClient, TokenScope } from '../epay/client.js';
+import type { EpayClient, StatusOutcome, StatusQuery, TokenScope } from '../epay/client.js';
 import { isPaid, isUnpaid } from '../epay/status-names.js';
 
 /** What the status call showed, in the end. */
@@ -40,6 +40,37 @@ export const ANY_FAILURE = '*';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
+ * The one status poller: asks the status call up to `attempts` times, `intervalMs` apart, until `read` makes something
+ * of an answer, the attempts are spent, or the deadline leaves no room for another pause and call. `read` may keep
+ * state across answers (a run of "not found", an unchanged status). Only reads: it never sends anything that can move
+ * money.
+ *
+ * @example
+ * ```ts
+ * const done = await pollStatus(epay, { invoiceId }, deadline, { attempts: 3, intervalMs: 1_000 }, (s) =>
+ *   s.kind === 'found' && s.statusName === 'CHARGE' ? 'done' : undefined,
+ * );
+ * ```
+ */
+export async function pollStatus<R>(
+  epay: Pick<EpayClient, 'status'>,
+  query: StatusQuery,
+  deadline: number,
+  poll: { attempts: number; intervalMs: number },
+  read: (s: StatusOutcome) => R | undefined,
+): Promise<R | undefined> {
+  for (let attempt = 0; attempt < poll.attempts; attempt++) {
+    if (attempt > 0) {
+      if (deadline - Date.now() < poll.intervalMs * 2) break;
+      await sleep(poll.intervalMs);
+    }
+    const result = read(await epay.status(query, deadline));
+    if (result !== undefined) return result;
+  }
+  return undefined;
+}
+
+/**
  * Asks the status call until it shows the payment paid or unpaid, the proof of "not found" is complete, the attempts
  * are spent, or the deadline leaves no room for another pause and call.
  *
@@ -55,41 +86,36 @@ export async function settle(
   deadline: number,
   options: SettleOptions,
 ): Promise<Settlement> {
-  const { attempts, intervalMs, notFoundProofs, paymentId, staleFailures } = options;
+  const { notFoundProofs, paymentId, staleFailures } = options;
   let notFound = 0;
   let open = false;
   let reason = 'no status call made';
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) {
-      if (deadline - Date.now() < intervalMs * 2) break;
-      await sleep(intervalMs);
-    }
-    const s = await epay.status(scope, deadline);
+  const final = await pollStatus<Settlement>(epay, scope, deadline, options, (s) => {
     if (s.kind === 'not_found') {
       reason = 'status: invoice not found';
-      if (notFoundProofs > 0 && ++notFound >= notFoundProofs) return { kind: 'not_found' };
-      continue;
+      return notFoundProofs > 0 && ++notFound >= notFoundProofs ? { kind: 'not_found' } : undefined;
     }
     notFound = 0;
     if (s.kind === 'no_answer') {
       reason = s.reason;
-      continue;
+      return undefined;
     }
     if (paymentId !== undefined && s.id !== paymentId) {
       reason = 'status: another payment of the invoice';
-      continue;
+      return undefined;
     }
     if (isPaid(s.statusName)) return { kind: 'paid', id: s.id, reference: s.reference };
     if (isUnpaid(s.statusName)) {
       if (staleFailures?.has(ANY_FAILURE) || staleFailures?.has(s.id)) {
         reason = 'status: an earlier attempt failed';
-        continue;
+        return undefined;
       }
       return { kind: 'unpaid', id: s.id, statusName: s.statusName, reasonCode: s.reasonCode, message: s.message };
     }
     // NEW, REFUND, …: this payment, not final yet.
     open = true;
     reason = `status: ${s.statusName}`;
-  }
-  return { kind: 'unknown', open, reason };
+    return undefined;
+  });
+  return final ?? { kind: 'unknown', open, reason };
 }
