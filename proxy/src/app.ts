@@ -19,6 +19,9 @@ import { threeDsRoutes } from './routes/three-ds.js';
 import { createSealer } from './seal.js';
 import { MemoryStore, type ProxyStore, StoreUnavailableError } from './store.js';
 import { createAppleTokenReader } from './applepay/apple-token-reader.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { createEventService, type PaymentEvents } from './webhooks/event-service.js';
+import type { EventTiming } from './webhooks/job-queue.js';
 
 /** Largest request body: an Apple Pay payment with contacts is about 5 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -36,9 +39,17 @@ export interface ProxyAppOptions {
   epayTimeouts?: Partial<EpayTimeouts>;
   /** Extra trust anchors for Apple's gateway (tests; production uses Node's roots and NODE_EXTRA_CA_CERTS). */
   appleCa?: string | string[];
+  /** Shorter event schedules (tests); the defaults are the contract's. */
+  eventTiming?: Partial<EventTiming>;
 }
 
 const closers = new WeakMap<object, () => Promise<void>>();
+const eventServices = new WeakMap<object, PaymentEvents>();
+
+/** The event service of an app made with {@link createProxyApp}, when `WEBHOOK_URL` is set (tests, the readiness check). */
+export function eventsOf(app: object): PaymentEvents | undefined {
+  return eventServices.get(app);
+}
 
 /** Closes the connections an app made with {@link createProxyApp} holds. */
 export async function closeProxyApp(app: object): Promise<void> {
@@ -77,12 +88,25 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
     options.epay ??
     createEpayClient({ ...config.epay, ...(options.epayTimeouts ? { timeouts: options.epayTimeouts } : {}) });
   const store: ProxyStore = options.store ?? new MemoryStore();
+  const events = config.webhooks
+    ? createEventService({
+        settings: config.webhooks,
+        terminalId: config.epay.terminalId,
+        publicUrl: config.publicUrl,
+        epay,
+        sealer: createSealer(config.orderSigningSecret, 'epay-notification'),
+        log,
+        ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+        ...(options.eventTiming ? { timing: options.eventTiming } : {}),
+      })
+    : undefined;
   const deps: PaymentDeps = {
     config,
     epay,
     store,
     sealer: createSealer(config.orderSigningSecret, '3ds-context'),
     appleTokens: createAppleTokenReader(config),
+    ...(events ? { events } : {}),
   };
   const appleClient =
     options.merchantSessions === undefined
@@ -132,15 +156,17 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
   });
   app.use('/applepay/*', limit);
   app.use('/3ds/*', limit);
+  app.use('/epay/*', limit);
 
   app.route('/', healthRoutes());
   app.route('/', sessionRoutes(deps, apple));
   app.route('/', paymentRoutes(deps));
   app.route('/', threeDsRoutes(deps));
+  if (events) app.route('/', notificationRoutes(events));
   // The merchant's backend only: no CORS middleware on these paths, so no page can read an answer.
   if (config.operationsApiKeys.length > 0) {
     app.use('/operations/*', limit);
-    app.route('/', operationsRoutes({ epay, store, keys: config.operationsApiKeys }));
+    app.route('/', operationsRoutes({ epay, store, keys: config.operationsApiKeys, ...(events ? { events } : {}) }));
   }
 
   app.notFound((c) => c.json({ status: 'error', error: { code: 'not_found', message: 'No such endpoint' } }, 404));
@@ -162,7 +188,10 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
     return res;
   });
 
+  if (events) eventServices.set(app, events);
   closers.set(app, async () => {
+    // Events first: a check in flight may still call the bank.
+    await events?.close();
     await Promise.allSettled([epay.close(), appleClient?.close(), store.close?.()]);
   });
   return app;

@@ -12,7 +12,7 @@ export type Env = Record<string, string | undefined>;
 /** PEM labels of a certificate and of a private key. */
 export const CERT = /-----BEGIN CERTIFICATE-----/;
 export const KEY = /-----BEGIN (?:EC |RSA |ENCRYPTED )?PRIVATE KEY-----/;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+export const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * @example

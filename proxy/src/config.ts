@@ -1,5 +1,5 @@
 /** @module loadConfig: every setting of the proxy, validated once at start, every problem named in one error. */
-import { CERT, checkAppleFiles, createSettingsReader, type Env, KEY } from './config-reader.js';
+import { CERT, checkAppleFiles, createSettingsReader, type Env, KEY, LOOPBACK_HOSTS } from './config-reader.js';
 
 /** Halyk ePay's production hosts (docs/epay-api.md). */
 export const DEFAULT_EPAY_OAUTH_URL = 'https://epay-oauth.homebank.kz/oauth2/token';
@@ -21,6 +21,8 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const MIN_ORDER_SECRET_LENGTH = 32;
 /** Shortest bearer key of the operations API. */
 export const MIN_OPERATIONS_KEY_LENGTH = 32;
+/** Shortest `WEBHOOK_SIGNING_SECRET` entry (the contract). */
+export const MIN_WEBHOOK_SECRET_LENGTH = 32;
 
 export type TokenMode = 'decrypt' | 'passthrough';
 
@@ -77,6 +79,18 @@ export interface ProxyConfig {
   redisUrl: string | undefined;
   /** Bearer keys of the merchant's backend for `/operations/*`; empty: the operations API is not served. */
   operationsApiKeys: string[];
+  /**
+   * Signed events for the merchant's backend (docs/webhooks.md); undefined = no events, and the order's own
+   * postLink/failurePostLink go to the bank as before.
+   */
+  webhooks: WebhookSettings | undefined;
+}
+
+export interface WebhookSettings {
+  /** The merchant backend's endpoint, exactly as configured. */
+  url: string;
+  /** Each signs every delivery (one `v1=` per secret): several while rotating. Secrets: never log them. */
+  signingSecrets: string[];
 }
 
 /** Thrown by {@link loadConfig}; `problems` names every missing or invalid setting. */
@@ -222,6 +236,8 @@ export function loadConfig(env: Env): ProxyConfig {
     }
   }
 
+  const webhooks = readWebhookSettings(raw, problems);
+
   checkAppleFiles(problems, { identityCertPem, identityKeyPem, processing, rootCaPem });
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -249,5 +265,44 @@ export function loadConfig(env: Env): ProxyConfig {
     warnings,
     redisUrl,
     operationsApiKeys,
+    webhooks,
   };
+}
+
+/** `WEBHOOK_URL` (https; http only on loopback; a query is kept, credentials and fragments are refused) and its secrets. */
+function readWebhookSettings(
+  raw: (name: string) => string | undefined,
+  problems: string[],
+): WebhookSettings | undefined {
+  const url = raw('WEBHOOK_URL');
+  const secretsRaw = raw('WEBHOOK_SIGNING_SECRET');
+  const signingSecrets = (secretsRaw ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (url === undefined) {
+    if (secretsRaw !== undefined) problems.push('WEBHOOK_SIGNING_SECRET is set but WEBHOOK_URL is not');
+    return undefined;
+  }
+  let u: URL | undefined;
+  try {
+    u = new URL(url);
+  } catch {
+    u = undefined;
+  }
+  if (!u) {
+    problems.push('WEBHOOK_URL must be an absolute URL');
+  } else {
+    const httpOk = u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname);
+    if (u.protocol !== 'https:' && !httpOk) problems.push('WEBHOOK_URL must be https (http only on localhost)');
+    if (u.username || u.password || u.hash) problems.push('WEBHOOK_URL must have no credentials or fragment');
+  }
+  // Never quoted back: a secret.
+  if (signingSecrets.length === 0) problems.push('WEBHOOK_SIGNING_SECRET is required with WEBHOOK_URL');
+  if (signingSecrets.some((k) => k.length < MIN_WEBHOOK_SECRET_LENGTH || /\s/.test(k))) {
+    problems.push(
+      `WEBHOOK_SIGNING_SECRET: each secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters, without spaces`,
+    );
+  }
+  return { url: u?.href ?? url, signingSecrets };
 }

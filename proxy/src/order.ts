@@ -1,6 +1,5 @@
 /** @module The order token: an HS256 JWT signed by the merchant's backend, every claim checked. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { sign } from 'hono/jwt';
 import { ProxyError } from './errors.js';
 
 /** ISO 4217 numeric code and minor-unit exponent (decimals) of a currency. */
@@ -195,7 +194,7 @@ export async function signOrder(claims: OrderClaims, secret: string): Promise<st
   }
   if (!isRecord(payload)) throw new ProxyError('invalid_order', 'Order not signed: the claims are not an object');
   orderFromClaims(payload, 'Order not signed');
-  const token = await sign(payload, secret, 'HS256');
+  const token = signHs256(payload, secret);
   if (token.length > MAX_ORDER_TOKEN) {
     throw new ProxyError(
       'invalid_order',
@@ -212,6 +211,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function jsonPart(part: string): unknown {
   if (!BASE64URL.test(part)) throw new Error('not base64url');
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+}
+
+/** The header every order token carries (the bytes hono/jwt's `sign` wrote before: tokens are unchanged). */
+const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+
+/** Signs claims as an HS256 JWT on node:crypto, so this module (and `@epay-applepay/proxy/order`) loads no Hono. */
+function signHs256(payload: Record<string, unknown>, secret: string): string {
+  const body = `${HS256_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
 /**

@@ -60,8 +60,10 @@ export function buildCryptopayRequest(input: {
   mode: TokenMode;
   terminalId: string;
   decrypted?: DecryptedCard;
+  /** With `WEBHOOK_URL`: the proxy's own notification link, sent as both `postLink` and `failurePostLink`. */
+  notificationLink?: string;
 }): CryptopayRequest {
-  const { order, payment, mode, terminalId, decrypted } = input;
+  const { order, payment, mode, terminalId, decrypted, notificationLink } = input;
   let card: CryptogramFields;
   let cryptogramApplePay: string;
   let eci: string | undefined;
@@ -97,8 +99,13 @@ export function buildCryptopayRequest(input: {
   if (customerPhone) body.phone = customerPhone;
   if (order.backLink !== undefined) body.backLink = order.backLink;
   if (order.failureBackLink !== undefined) body.failureBackLink = order.failureBackLink;
-  if (order.postLink !== undefined) body.postLink = order.postLink;
-  if (order.failurePostLink !== undefined) body.failurePostLink = order.failurePostLink;
+  if (notificationLink !== undefined) {
+    body.postLink = notificationLink;
+    body.failurePostLink = notificationLink;
+  } else {
+    if (order.postLink !== undefined) body.postLink = order.postLink;
+    if (order.failurePostLink !== undefined) body.failurePostLink = order.failurePostLink;
+  }
   body.paymentType = 'applePay';
   body.cardSave = false;
   // In the cryptogram and, as the bank's own SDK sends it, in the body.

@@ -7,6 +7,7 @@
 import type { EpayClient, OperationKind, StatusOutcome } from '../epay/client.js';
 import { ProxyError } from '../errors.js';
 import { pollStatus } from '../payment/settle.js';
+import type { PaymentEvents } from '../webhooks/event-service.js';
 import type { ProxyStore } from '../store.js';
 import { isPartlyRefunded, type PaymentView, paymentView, stateOf } from './payment-view.js';
 
@@ -27,6 +28,8 @@ export const BOOKS_TTL_MS = 400 * 24 * 60 * 60_000;
 export interface OperationDeps {
   epay: Pick<EpayClient, 'status' | 'operation'>;
   store: ProxyStore;
+  /** With `WEBHOOK_URL`: each operation the bank did becomes an event (docs/webhooks.md). */
+  events?: Pick<PaymentEvents, 'operationDone'>;
 }
 
 export interface OperationInput {
@@ -147,10 +150,21 @@ export async function operate(deps: OperationDeps, input: OperationInput): Promi
           `The bank did the ${input.kind}, but the proxy could not record it; check the payment`,
         );
       }
-      return {
+      const answer: OperationAnswer = {
         payment: { ...paymentView(input.invoiceId, before), ...afterView(input, before, books) },
         ...(externalId ? { refund: { amount: input.amount ?? null, externalId } } : {}),
       };
+      if (deps.events) {
+        // A refund of "all that is left" is reported with the amount it was: what was captured less earlier refunds.
+        const base = books.captured ?? before.amount ?? 0;
+        const refunded = input.amount ?? Math.round((base - books.refunded) * 100) / 100;
+        deps.events.operationDone(
+          input.kind,
+          answer.payment,
+          externalId ? { amount: refunded, externalId } : undefined,
+        );
+      }
+      return answer;
     }
     if (settled === 'not_done') {
       // Should the store fail here, the record stays and blocks the invoice for a while: safe, never a second send.

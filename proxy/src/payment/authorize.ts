@@ -149,6 +149,7 @@ async function readAppleToken(deps: PaymentDeps, attempt: PaymentAttempt): Promi
     mode: config.epay.tokenMode,
     terminalId: config.epay.terminalId,
     decrypted,
+    ...(deps.events ? { notificationLink: deps.events.notificationLink(order) } : {}),
   });
 }
 

@@ -4,6 +4,7 @@ import type { ProxyConfig } from '../config.js';
 import type { EpayClient } from '../epay/client.js';
 import type { Sealer } from '../seal.js';
 import type { ProxyStore } from '../store.js';
+import type { PaymentEvents } from '../webhooks/event-service.js';
 
 /** Reads Apple's payment token: verifies and decrypts it (decrypt mode), or checks its shape (passthrough mode). */
 export interface AppleTokenReader {
@@ -17,4 +18,6 @@ export interface PaymentDeps {
   store: ProxyStore;
   sealer: Sealer;
   appleTokens: AppleTokenReader;
+  /** With `WEBHOOK_URL`: the payment's outcomes become events (docs/webhooks.md). */
+  events?: PaymentEvents;
 }

@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { EpayClient, OperationKind } from '../epay/client.js';
 import { ProxyError } from '../errors.js';
+import type { PaymentEvents } from '../webhooks/event-service.js';
 import type { HonoEnv } from '../hono-env.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import { checkIdempotencyKey, once } from '../operations/idempotency.js';
@@ -90,7 +91,12 @@ function invoiceOf(c: Context<HonoEnv>): string {
  * app.route('/', operationsRoutes({ epay, store, keys: config.operationsApiKeys }));
  * ```
  */
-export function operationsRoutes(deps: { epay: EpayClient; store: ProxyStore; keys: readonly string[] }) {
+export function operationsRoutes(deps: {
+  epay: EpayClient;
+  store: ProxyStore;
+  keys: readonly string[];
+  events?: Pick<PaymentEvents, 'operationDone'>;
+}) {
   const app = new Hono<HonoEnv>();
   app.use('/operations/*', authenticate(deps.keys));
   app.use(

@@ -39,6 +39,12 @@ export function paymentRoutes(deps: PaymentDeps) {
     const order = await verifyOrder(orderToken, deps.config.orderSigningSecret);
     const log = c.get('log');
     log.invoiceId = order.invoiceId;
+    if (deps.events && (order.postLink !== undefined || order.failurePostLink !== undefined)) {
+      throw new ProxyError(
+        'invalid_order',
+        'The order carries postLink/failurePostLink, but this proxy sends signed events instead (WEBHOOK_URL replaces them)',
+      );
+    }
     // After the order, as before: a bad token in a request with a bad order is reported as the order's problem.
     const payment: ApplePayPayment = {
       ...envelope,
@@ -47,7 +53,12 @@ export function paymentRoutes(deps: PaymentDeps) {
     const attempt = new PaymentAttempt(order, payment);
     try {
       const answer = await takePayment(deps, attempt);
+      deps.events?.paymentAnswered(order, answer.status);
       return c.json(answer, answer.status === 'declined' ? 402 : 200);
+    } catch (err) {
+      // The bank may hold the payment: reconciliation asks until it knows (docs/webhooks.md).
+      if (err instanceof ProxyError && err.code === 'outcome_unknown') deps.events?.paymentAnswered(order, err.code);
+      throw err;
     } finally {
       log.outcome = attempt.log.outcome;
       log.bankCode = attempt.log.bankCode;

@@ -90,6 +90,12 @@ export function threeDsRoutes(deps: PaymentDeps) {
         },
       );
     }
+    if (deps.events) {
+      if (result.ok) deps.events.threeDsAnswered(ctx, 'paid');
+      else if (result.outcome === 'declined' || result.outcome === 'outcome_unknown') {
+        deps.events.threeDsAnswered(ctx, result.outcome);
+      }
+    }
     return respond(c, ctx, result);
   });
 }

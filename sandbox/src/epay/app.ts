@@ -5,6 +5,7 @@ import { bankCall } from './bank-call.js';
 import { checkStatusRoute } from './routes/check-status.js';
 import { confirmRoute } from './routes/confirm.js';
 import { cryptopayRoute } from './routes/cryptopay.js';
+import { notificationFaultsRoute } from './routes/notification-faults.js';
 import { oauthTokenRoute } from './routes/oauth-token.js';
 import { operationRoute } from './routes/operations.js';
 import { publicKeyRoute } from './routes/public-key.js';
@@ -45,6 +46,9 @@ export async function createFakeEpayApp(options: FakeEpayOptions = {}): Promise<
   app.get('/_sandbox/ledger', (c) => c.json(state.ledger));
   app.get('/_sandbox/calls', (c) => c.json(state.calls));
   app.get('/_sandbox/notifications', (c) => c.json(state.notifications));
+  // Controls for demos and fault runs; like introspection, not bank calls.
+  app.get('/_sandbox/notification-faults', (c) => c.json(state.notificationFaults));
+  app.post('/_sandbox/notification-faults', notificationFaultsRoute(state));
 
   // Recorded, so that a client calling the wrong path or method shows up in `calls`.
   app.notFound(

@@ -63,8 +63,8 @@ export function buildNotification(
 }
 
 /**
- * POSTs a notification as JSON and records the result on it. Never throws: delivery is
- * best-effort, like the bank's.
+ * POSTs a notification as JSON and records the result on it (`sentAt`, `delivery`, `httpStatus`, `error`). Never
+ * throws: delivery is best-effort, like the bank's.
  *
  * @example
  * ```ts
@@ -75,6 +75,7 @@ export async function deliverNotification(
   notification: Notification,
   timeoutMs = NOTIFICATION_TIMEOUT_MS,
 ): Promise<void> {
+  notification.sentAt = Date.now();
   try {
     const response = await fetch(notification.url, {
       method: 'POST',

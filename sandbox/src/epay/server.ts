@@ -50,6 +50,7 @@ export async function startFakeEpay(options: FakeEpayOptions = {}): Promise<Fake
     async rotateKey(privateKeyPem) {
       state.keys = await loadSandboxKeyPair(privateKeyPem);
     },
+    setNotificationFaults: (faults) => state.setNotificationFaults(faults),
     flushNotifications: () => state.flushNotifications(),
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

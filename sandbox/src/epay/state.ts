@@ -2,12 +2,13 @@
 import { setMaxListeners } from 'node:events';
 import { createFaultPicker } from './faults.js';
 import { createLedger } from './ledger.js';
+import { createNotificationOutbox } from './notification-outbox.js';
 import { OPERATION_FAULT_KINDS } from './operations.js';
-import { deliverNotification } from './notifications.js';
 import type { PaymentDetails } from './payment-details.js';
 import { loadSandboxKeyPair, type SandboxKeyPair } from './rsa-keys.js';
 import { SANDBOX_EPAY } from './sandbox-credentials.js';
 import { createThreeDsStore, type ThreeDsStore } from './three-ds-store.js';
+import { MAX_TIMER_MS } from './timer-limits.js';
 import { createTokenStore, type TokenStore } from './token-store.js';
 import type {
   BankCall,
@@ -16,6 +17,8 @@ import type {
   FaultKind,
   Ledger,
   Notification,
+  NotificationFaultConfig,
+  NotificationFaults,
   OperationFaultKind,
   PublicKeyFormat,
 } from './types.js';
@@ -24,6 +27,8 @@ import type {
 export const DEFAULT_SLOW_MS = 40_000;
 /** The bank's token lifetime as the sandbox enforces it. */
 export const DEFAULT_TOKEN_TTL_S = 7_200;
+/** How long the bank waits for the merchant's confirm after the customer's 3-D Secure decision before settling itself. */
+export const DEFAULT_THREE_DS_SELF_COMPLETE_MS = 10_000;
 
 /** The options with every default filled in. */
 export interface FakeEpayConfig {
@@ -39,6 +44,8 @@ export interface FakeEpayConfig {
   notFoundHttpStatus: 200 | 400;
   failureCodeParam: 'code' | 'errorCode';
   singleStage: boolean;
+  /** `false`: the bank never settles a 3-D Secure payment without the merchant's confirm. */
+  threeDsSelfCompleteMs: number | false;
 }
 
 /** The live state behind one sandbox bank app. */
@@ -64,12 +71,19 @@ export interface FakeEpayState {
   failNextOperation(kind: OperationFaultKind): void;
   /** Takes the queued fault for this operation call, if any. */
   takeOperationFault(): OperationFaultKind | undefined;
-  /** Records a notification and, unless turned off, delivers it in the background. */
+  /** The notification faults in force, defaults filled in (a copy). */
+  readonly notificationFaults: NotificationFaultConfig;
+  /** Replaces the notification faults (`undefined` turns them off) and restarts their PRNG; a RangeError when out of range. */
+  setNotificationFaults(faults: NotificationFaults | undefined): NotificationFaultConfig;
+  /** Records a notification and, unless turned off, delivers it in the background, as the notification faults say. */
   notify(notification: Notification | undefined): void;
-  /** Resolves once every notification so far is delivered, failed or skipped. */
+  /** Resolves once every notification so far is delivered, failed, skipped or lost, late and duplicate ones included. */
   flushNotifications(): Promise<void>;
-  /** Waits `ms`, or less if the bank shuts down meanwhile. */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Waits `ms`, or less if the bank shuts down (or `cancel` aborts) meanwhile. Resolves true when the whole wait passed,
+   * false when it was cut short, so a timer's work can be called off.
+   */
+  sleep(ms: number, cancel?: AbortSignal): Promise<boolean>;
   /** Wakes every sleeper; later sleeps return at once. */
   shutdown(): void;
 }
@@ -96,15 +110,37 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
     notFoundHttpStatus: options.notFoundHttpStatus ?? 200,
     failureCodeParam: options.failureCodeParam ?? 'code',
     singleStage: options.singleStage ?? false,
+    threeDsSelfCompleteMs: selfCompleteMs(options.threeDsSelfCompleteMs ?? DEFAULT_THREE_DS_SELF_COMPLETE_MS),
   };
   const pickFault = options.faults ? createFaultPicker(options.faults) : () => undefined;
-  const keys = await loadSandboxKeyPair(options.privateKeyPem);
   const shutdownController = new AbortController();
   // Every pending slow answer listens for shutdown: hundreds at once under load are expected, not a leak.
   setMaxListeners(0, shutdownController.signal);
-  const deliveries = new Set<Promise<void>>();
-  const notifications: Notification[] = [];
+  const sleep = (ms: number, cancel?: AbortSignal): Promise<boolean> => {
+    const signal = shutdownController.signal;
+    if (signal.aborted || cancel?.aborted) return Promise.resolve(false);
+    if (ms <= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(true), ms);
+      const wake = (): void => done(false);
+      function done(elapsed: boolean): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', wake);
+        cancel?.removeEventListener('abort', wake);
+        resolve(elapsed);
+      }
+      signal.addEventListener('abort', wake, { once: true });
+      cancel?.addEventListener('abort', wake, { once: true });
+    });
+  };
+  const outbox = createNotificationOutbox({
+    deliver: config.deliverNotifications,
+    faults: options.notificationFaults,
+    sleep: (ms) => sleep(ms),
+  });
   const operationFaults: OperationFaultKind[] = [];
+  // Last: every option above is checked before seconds go into generating a key.
+  const keys = await loadSandboxKeyPair(options.privateKeyPem);
 
   return {
     config,
@@ -116,7 +152,7 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
     threeDs: createThreeDsStore(),
     payments: new Map(),
     calls: [],
-    notifications,
+    notifications: outbox.notifications,
     terminalNotFound: new Set(),
     pickFault,
     failNextOperation(kind) {
@@ -126,36 +162,25 @@ export async function createFakeEpayState(options: FakeEpayOptions = {}): Promis
       operationFaults.push(kind);
     },
     takeOperationFault: () => operationFaults.shift(),
-    notify(notification) {
-      if (!notification) return;
-      notifications.push(notification);
-      if (!config.deliverNotifications) {
-        notification.delivery = 'skipped';
-        return;
-      }
-      const delivery = deliverNotification(notification).finally(() => deliveries.delete(delivery));
-      deliveries.add(delivery);
+    get notificationFaults() {
+      return outbox.faults;
     },
-    async flushNotifications() {
-      while (deliveries.size > 0) await Promise.all(deliveries);
-    },
-    sleep(ms) {
-      const signal = shutdownController.signal;
-      if (ms <= 0 || signal.aborted) return Promise.resolve();
-      return new Promise((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done(): void {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', done);
-          resolve();
-        }
-        signal.addEventListener('abort', done, { once: true });
-      });
-    },
+    setNotificationFaults: (faults) => outbox.setFaults(faults),
+    notify: (notification) => outbox.notify(notification),
+    flushNotifications: () => outbox.flush(),
+    sleep,
     shutdown() {
       shutdownController.abort();
     },
   };
+}
+
+function selfCompleteMs(value: number | false): number | false {
+  if (value === false) return false;
+  if (!(typeof value === 'number' && value > 0 && value <= MAX_TIMER_MS)) {
+    throw new RangeError(`threeDsSelfCompleteMs must be a number of ms from 1 to ${MAX_TIMER_MS}, or false for never`);
+  }
+  return value;
 }
 
 function nonNegative(name: string, value: number): number {

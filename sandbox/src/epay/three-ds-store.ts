@@ -22,6 +22,13 @@ export interface ThreeDsSession {
   result?: ThreeDsResult;
   /** Set by the first accepted `payment/confirm`; a second one is refused. */
   confirmed: boolean;
+  /**
+   * Who settled the payment (moved it out of NEW and notified): the merchant's first valid confirm, or the bank itself
+   * when no confirm came in time after the customer's decision. Set once; whoever comes second settles nothing.
+   */
+  settledBy?: 'confirm' | 'bank';
+  /** Aborted to call off the bank's pending self-completion (a confirm settled first). */
+  selfCompletion?: AbortController;
 }
 
 /** Opens sessions and signs/verifies PaRes. */

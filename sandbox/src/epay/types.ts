@@ -45,7 +45,47 @@ export interface FakeEpayOptions {
    * where a paid payment stays AUTH until `POST /operation/:id/charge` (docs/sandbox.md).
    */
   singleStage?: boolean;
+  /**
+   * Seeded, reproducible faults in the delivery of postLink / failurePostLink notifications: a share lost, sent twice,
+   * sent late, or accompanied by a forgery. Off by default; `setNotificationFaults` (or
+   * `POST /_sandbox/notification-faults`) changes them on a running bank. A RangeError when a value is out of range.
+   */
+  notificationFaults?: NotificationFaults;
+  /**
+   * How long after the customer's decision on the 3-D Secure password page the bank waits for the merchant's
+   * `payment/confirm` before it settles the payment itself and notifies, as if the customer closed the tab. Default
+   * 10 000 ms; `false` never. A RangeError for 0, a negative number, NaN, Infinity or more than 2^31-1 ms.
+   */
+  threeDsSelfCompleteMs?: number | false;
 }
+
+/**
+ * What can happen to one notification: `lost` (recorded, never sent), `duplicated` (sent twice), `late` (sent after
+ * `lateMs`), `forged` (an attacker posts the opposite outcome to the same URL as well).
+ */
+export type NotificationFaultKind = 'lost' | 'duplicated' | 'late' | 'forged';
+
+/**
+ * The notification faults. Each share is 0..1 (default 0) and drawn per notification from a mulberry32 PRNG seeded with
+ * `seed` (default 1), so the same seed and the same sequence of notifications always fault the same ones.
+ */
+export interface NotificationFaults {
+  /** Integer; default 1. */
+  seed?: number;
+  /** Share recorded with `delivery: 'lost'` and never sent. */
+  lost?: number;
+  /** Share sent twice, the second 50 to 200 ms after the first. */
+  duplicated?: number;
+  /** Share sent after `lateMs` instead of at once. */
+  late?: number;
+  /** How long a late notification waits; default 2 000 ms. */
+  lateMs?: number;
+  /** Share followed by a forged notification claiming the opposite outcome, posted at once to the same URL. */
+  forged?: number;
+}
+
+/** {@link NotificationFaults} with every default filled in: what the bank applies, and what the control route answers. */
+export type NotificationFaultConfig = Required<NotificationFaults>;
 
 /** What an operation on a payment does: capture an AUTH, void an AUTH, or refund a charge. */
 export type OperationKind = 'charge' | 'cancel' | 'refund';
@@ -156,12 +196,26 @@ export interface Notification {
   body: NotificationBody;
   /** `Date.now()` when it was produced. */
   at: number;
-  /** `skipped` when `deliverNotifications` is false. */
-  delivery: 'pending' | 'delivered' | 'failed' | 'skipped';
+  /**
+   * `skipped` when `deliverNotifications` is false; `lost` when the `lost` fault dropped it; `cancelled` when the bank
+   * stopped before a late (or duplicate) delivery was due.
+   */
+  delivery: 'pending' | 'delivered' | 'failed' | 'skipped' | 'lost' | 'cancelled';
+  /** `Date.now()` when it was posted; absent while waiting, and when lost, skipped or cancelled. */
+  sentAt?: number;
   /** The merchant's HTTP status, when it answered. */
   httpStatus?: number;
   /** Why delivery failed (network error, timeout), when it did. */
   error?: string;
+  /**
+   * On the bank's own notification: the notification faults drawn for it, in the order `lost`, `duplicated`, `late`,
+   * `forged` (`forged`: a forgery accompanies it). Absent when none was.
+   */
+  faults?: NotificationFaultKind[];
+  /** The second POST of a `duplicated` notification: the same body, its own delivery record. */
+  duplicate?: true;
+  /** Not the bank's: an attacker's POST claiming the opposite outcome (the `forged` fault). */
+  forged?: true;
 }
 
 /** A running sandbox bank, from {@link startFakeEpay}. */
@@ -194,8 +248,22 @@ export interface FakeEpay {
    * refused from then on. Takes a PEM private key.
    */
   rotateKey(privateKeyPem: string): Promise<void>;
-  /** Resolves once every notification produced so far has been delivered, has failed, or was skipped. */
+  /**
+   * Replaces the notification faults (`undefined` or `{}` turns them off) and restarts their PRNG from the seed, so the
+   * notifications from here on fault reproducibly. A RangeError when a value is out of range; returns the faults with
+   * their defaults filled in.
+   *
+   * @example
+   * ```ts
+   * epay.setNotificationFaults({ seed: 7, lost: 0.2, duplicated: 0.2, late: 0.2, forged: 0.2 });
+   * ```
+   */
+  setNotificationFaults(faults: NotificationFaults | undefined): NotificationFaultConfig;
+  /**
+   * Resolves once every notification produced so far has been delivered, has failed, was skipped or lost, including
+   * late and duplicate deliveries still waiting (and forgeries).
+   */
   flushNotifications(): Promise<void>;
-  /** Stops listening, cuts open connections and wakes any slow answer. */
+  /** Stops listening, cuts open connections, wakes any slow answer, and cancels late deliveries and 3-D Secure self-completions. */
   close(): Promise<void>;
 }

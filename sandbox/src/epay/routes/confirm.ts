@@ -1,13 +1,10 @@
 /** @module `POST /payment/confirm`: settles a 3-D Secure payment once, from the PaRes the password page signed. */
 import { bankCall } from '../bank-call.js';
 import { BANK_ERRORS, failureBody, tokenError, type BankError } from '../bank-errors.js';
-import { approve } from '../charge-factory.js';
-import { confirmFailureUrl, confirmSuccessUrl } from '../confirm-urls.js';
 import type { SandboxContext } from '../http-context.js';
 import { readJsonBody } from '../json-body.js';
-import { buildNotification } from '../notifications.js';
-import { THREE_DS_FAILED } from '../scenarios.js';
 import type { FakeEpayState } from '../state.js';
+import { settleThreeDs, threeDsResultUrl } from '../three-ds-settlement.js';
 import { bindingCovers } from '../token-store.js';
 import type { BankCall } from '../types.js';
 
@@ -17,7 +14,8 @@ const CONFIRM_FIELDS = ['ID', 'PaRes', 'MD'] as const;
  * The confirm route. Body `{ID, PaRes, MD}` with a token bound to the payment's invoice and amount.
  * The first valid confirm moves the transaction from NEW to AUTH (CHARGE with `singleStage`) or `3D` (the check failed)
  * and answers the bank's result page (302 + `Location`, or 200 `{url}` with `confirmStyle: 'ok-body'`); every later
- * one is refused with 400 code 1032 and changes nothing.
+ * one is refused with 400 code 1032 and changes nothing. When the bank settled the payment by itself first
+ * (`threeDsSelfCompleteMs`), the first valid confirm changes nothing either and answers the same result page.
  *
  * @example
  * ```ts
@@ -50,25 +48,9 @@ export function confirmRoute(state: FakeEpayState) {
     if (!result) return refuse(BANK_ERRORS.threeDsMismatch);
 
     session.confirmed = true;
-    let url: string;
-    if (result === 'Y') {
-      approve(charge, state.config.singleStage);
-      state.notify(
-        buildNotification(charge, details, state.config.terminalId, { ok: true, reason: 'success', reasonCode: '00' }),
-      );
-      url = confirmSuccessUrl(charge, details);
-    } else {
-      charge.statusName = '3D';
-      charge.reasonCode = String(THREE_DS_FAILED.code);
-      state.notify(
-        buildNotification(charge, details, state.config.terminalId, {
-          ok: false,
-          reason: THREE_DS_FAILED.message,
-          reasonCode: charge.reasonCode,
-        }),
-      );
-      url = confirmFailureUrl(charge.invoiceId, THREE_DS_FAILED, state.config.failureCodeParam);
-    }
+    // Settles unless the bank already did (the customer left after the password page): then nothing changes.
+    settleThreeDs(state, { charge, details, session, result, by: 'confirm' });
+    const url = threeDsResultUrl(state, charge, details, result);
     return state.config.confirmStyle === 'ok-body' ? c.json({ url }) : c.redirect(url, 302);
   });
 }

@@ -2,16 +2,19 @@ import type { KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BANK_ERRORS } from '../bank-errors.js';
 import { startFakeEpay } from '../server.js';
+import { startTestMerchant, type TestMerchant } from '../test-merchant.js';
 import {
   cryptopayBody,
+  getTerminalToken,
   getToken,
   nextInvoiceId,
   parsePublicKeyText,
   postCryptopay,
   testKeyPem,
+  type Fetcher,
 } from '../test-support.js';
 import { THREE_DS_CODE } from '../three-ds-pages.js';
-import type { FakeEpay } from '../types.js';
+import type { FakeEpay, FakeEpayOptions } from '../types.js';
 
 const TERM_URL = 'https://shop.example/3ds/callback?session=abc';
 const AMOUNT = 100.11;
@@ -37,13 +40,13 @@ function formAction(html: string): string | undefined {
   return /<form[^>]*action="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
 }
 
-async function startThreeDs(amount = AMOUNT) {
+async function startThreeDs(amount = AMOUNT, at: Fetcher = bank, extra: Record<string, unknown> = {}) {
   const invoiceId = nextInvoiceId();
-  const token = await getToken(bank, invoiceId, amount);
+  const token = await getToken(at, invoiceId, amount);
   const res = await postCryptopay(
-    bank,
+    at,
     token,
-    cryptopayBody(publicKey, { invoiceId, amount, pan: '4400430000000000' }),
+    cryptopayBody(publicKey, { invoiceId, amount, pan: '4400430000000000' }, extra),
   );
   expect(res.status).toBe(200);
   const body = (await res.json()) as { id: string; secure3D: { paReq: string; md: string; action: string } } & Record<
@@ -70,9 +73,14 @@ async function authenticate(
   return postForm(submitUrl, { MD: inputValue(page.html, 'MD') ?? '', code, decision });
 }
 
-async function confirm(invoiceId: string, fields: { ID: string; PaRes: string; MD: string }, amount = AMOUNT) {
-  const token = await getToken(bank, invoiceId, amount);
-  return bank('/payment/confirm', {
+async function confirm(
+  invoiceId: string,
+  fields: { ID: string; PaRes: string; MD: string },
+  amount = AMOUNT,
+  at: Fetcher = bank,
+) {
+  const token = await getToken(at, invoiceId, amount);
+  return at('/payment/confirm', {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(fields),
@@ -280,5 +288,170 @@ describe('3-D Secure', () => {
     } finally {
       await okBody.close();
     }
+  });
+});
+
+describe('3-D Secure finished on the bank’s page, without the shop', () => {
+  const SELF_COMPLETE_MS = 100;
+  let merchant: TestMerchant;
+  const banks: FakeEpay[] = [];
+  beforeAll(async () => {
+    merchant = await startTestMerchant();
+  });
+  afterAll(async () => {
+    await Promise.all(banks.map((b) => b.close()));
+    await merchant.close();
+  });
+
+  async function startBank(options: FakeEpayOptions = {}) {
+    const started = await startFakeEpay({
+      privateKeyPem: testKeyPem(),
+      threeDsSelfCompleteMs: SELF_COMPLETE_MS,
+      ...options,
+    });
+    banks.push(started);
+    const at: Fetcher = (path, init) => fetch(`${started.url}${path}`, { redirect: 'manual', ...init });
+    return { bank: started, at };
+  }
+
+  /** cryptopay with both links on the test merchant, then the customer's decision on the password page. */
+  async function payAndDecide(at: Fetcher, decision: 'confirm' | 'decline') {
+    const links = { postLink: `${merchant.url}/ok`, failurePostLink: `${merchant.url}/fail` };
+    const { invoiceId, body } = await startThreeDs(AMOUNT, at, links);
+    const back = await authenticate(body.secure3D, decision, decision === 'confirm' ? THREE_DS_CODE : '');
+    const fields = { ID: body.id, PaRes: inputValue(back.html, 'PaRes') ?? '', MD: body.secure3D.md };
+    return { invoiceId, fields };
+  }
+
+  async function status(at: Fetcher, invoiceId: string) {
+    const token = await getTerminalToken(at);
+    const res = await at(`/check-status/payment/transaction/${invoiceId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return ((await res.json()) as { transaction: { statusName: string; reasonCode: string } }).transaction;
+  }
+
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('confirmed, no confirm: the bank settles AUTH by itself after threeDsSelfCompleteMs and posts postLink once', async () => {
+    const { bank, at } = await startBank();
+    const { invoiceId } = await payAndDecide(at, 'confirm');
+    expect(await status(at, invoiceId)).toMatchObject({ statusName: 'NEW' });
+    await wait(SELF_COMPLETE_MS * 3);
+    await bank.flushNotifications();
+    expect(await status(at, invoiceId)).toMatchObject({ statusName: 'AUTH', reasonCode: '00' });
+    const arrived = merchant.forInvoice(invoiceId);
+    expect(arrived.map((r) => r.path)).toEqual(['/ok']);
+    expect(arrived[0]?.body).toMatchObject({ code: 'ok', reasonCode: '00', secure: 'yes', invoiceId });
+    expect(bank.ledger.paid(invoiceId)).toHaveLength(1);
+  });
+
+  it('declined, no confirm: the bank settles 3D with 455 and posts failurePostLink once', async () => {
+    const { bank, at } = await startBank();
+    const { invoiceId } = await payAndDecide(at, 'decline');
+    await wait(SELF_COMPLETE_MS * 3);
+    await bank.flushNotifications();
+    expect(await status(at, invoiceId)).toMatchObject({ statusName: '3D', reasonCode: '455' });
+    const arrived = merchant.forInvoice(invoiceId);
+    expect(arrived.map((r) => r.path)).toEqual(['/fail']);
+    expect(arrived[0]?.body).toMatchObject({ code: 'error', reasonCode: '455', approvalCode: '' });
+    expect(bank.ledger.paid(invoiceId)).toEqual([]);
+  });
+
+  it('on a single-stage terminal the bank settles CHARGE', async () => {
+    const { bank, at } = await startBank({ singleStage: true });
+    const { invoiceId } = await payAndDecide(at, 'confirm');
+    await wait(SELF_COMPLETE_MS * 3);
+    await bank.flushNotifications();
+    expect(bank.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'CHARGE', chargedAmount: AMOUNT }]);
+    expect(merchant.forInvoice(invoiceId)).toHaveLength(1);
+  });
+
+  it('a confirm after the bank settled gets the same result page, changes nothing and sends nothing more', async () => {
+    const { bank, at } = await startBank();
+    const { invoiceId, fields } = await payAndDecide(at, 'confirm');
+    await wait(SELF_COMPLETE_MS * 3);
+    await bank.flushNotifications();
+    const settled = structuredClone(bank.ledger.byInvoice(invoiceId));
+    expect(settled).toMatchObject([{ statusName: 'AUTH' }]);
+
+    const late = await confirm(invoiceId, fields, AMOUNT, at);
+    expect(late.status).toBe(302);
+    const location = new URL(late.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe('https://epay.homebank.kz/payform/success.html');
+    // Exactly what a confirm that settled would have answered.
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      amount: String(AMOUNT),
+      currency: 'KZT',
+      invoiceID: invoiceId,
+      accountID: '',
+      description: 'Payment by ApplePay',
+      reference: settled[0]?.reference,
+      language: 'rus',
+      cardid: '',
+    });
+    await wait(SELF_COMPLETE_MS);
+    await bank.flushNotifications();
+    expect(bank.ledger.byInvoice(invoiceId)).toEqual(settled);
+    expect(merchant.forInvoice(invoiceId)).toHaveLength(1);
+    expect(bank.notifications.filter((n) => n.body.invoiceId === invoiceId)).toHaveLength(1);
+
+    // The merchant's confirm was its first: a second one is refused as always.
+    const again = await confirm(invoiceId, fields, AMOUNT, at);
+    expect(again.status).toBe(400);
+    expect(((await again.json()) as { code: number }).code).toBe(BANK_ERRORS.alreadyConfirmed.code);
+  });
+
+  it('a late confirm of a declined payment gets the failure page and changes nothing', async () => {
+    const { bank, at } = await startBank({ failureCodeParam: 'errorCode' });
+    const { invoiceId, fields } = await payAndDecide(at, 'decline');
+    await wait(SELF_COMPLETE_MS * 3);
+    const late = await confirm(invoiceId, fields, AMOUNT, at);
+    const location = new URL(late.headers.get('location') ?? '');
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      invoiceID: invoiceId,
+      errorCode: '455',
+      message: '3-D Secure authentication failed',
+    });
+    await bank.flushNotifications();
+    expect(merchant.forInvoice(invoiceId).map((r) => r.path)).toEqual(['/fail']);
+    expect(bank.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: '3D' }]);
+  });
+
+  it('a confirm before the timer settles; the timer then does nothing (one notification)', async () => {
+    const timerMs = 400;
+    const { bank, at } = await startBank({ threeDsSelfCompleteMs: timerMs });
+    const decided = Date.now();
+    const { invoiceId, fields } = await payAndDecide(at, 'confirm');
+    const res = await confirm(invoiceId, fields, AMOUNT, at);
+    // Otherwise this test would not be testing a confirm that came first.
+    expect(Date.now() - decided).toBeLessThan(timerMs);
+    expect(res.status).toBe(302);
+    expect(bank.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'AUTH' }]);
+    const settled = structuredClone(bank.ledger.byInvoice(invoiceId));
+    await wait(timerMs * 2);
+    await bank.flushNotifications();
+    expect(merchant.forInvoice(invoiceId)).toHaveLength(1);
+    expect(bank.notifications.filter((n) => n.body.invoiceId === invoiceId)).toHaveLength(1);
+    expect(bank.ledger.byInvoice(invoiceId)).toEqual(settled);
+  });
+
+  it('with threeDsSelfCompleteMs false the payment waits for the confirm', async () => {
+    const { bank, at } = await startBank({ threeDsSelfCompleteMs: false });
+    const { invoiceId } = await payAndDecide(at, 'confirm');
+    await wait(SELF_COMPLETE_MS * 3);
+    await bank.flushNotifications();
+    expect(await status(at, invoiceId)).toMatchObject({ statusName: 'NEW' });
+    expect(merchant.forInvoice(invoiceId)).toEqual([]);
+  });
+
+  it('stopping the bank calls the self-completion off', async () => {
+    const { bank, at } = await startBank({ threeDsSelfCompleteMs: 150 });
+    const { invoiceId } = await payAndDecide(at, 'confirm');
+    await bank.close();
+    await wait(450);
+    expect(bank.ledger.byInvoice(invoiceId)).toMatchObject([{ statusName: 'NEW' }]);
+    expect(bank.notifications.filter((n) => n.body.invoiceId === invoiceId)).toEqual([]);
+    expect(merchant.forInvoice(invoiceId)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { bankCall } from '../bank-call.js';
 import type { SandboxContext } from '../http-context.js';
 import { isHttpUrl } from '../http-url.js';
 import type { FakeEpayState } from '../state.js';
+import { scheduleThreeDsSelfCompletion } from '../three-ds-settlement.js';
 import type { ThreeDsSession } from '../three-ds-store.js';
 import { passwordPage, returnPage, THREE_DS_CODE, THREE_DS_MAX_ATTEMPTS, threeDsErrorPage } from '../three-ds-pages.js';
 import type { BankCall } from '../types.js';
@@ -40,7 +41,8 @@ export function threeDsPageRoute(state: FakeEpayState) {
 
 /**
  * The password form's target: `Confirm` with the right code authenticates, `Decline` (or too many
- * wrong codes) fails; either way the customer is sent back to `TermUrl` with a signed `PaRes`.
+ * wrong codes) fails; either way the customer is sent back to `TermUrl` with a signed `PaRes`, and the bank's clock
+ * starts: without the merchant's confirm within `threeDsSelfCompleteMs`, the bank settles the payment itself.
  *
  * @example
  * ```ts
@@ -79,6 +81,7 @@ export function threeDsSubmitRoute(state: FakeEpayState) {
           );
         }
       }
+      scheduleThreeDsSelfCompletion(state, session);
     }
     return c.html(decidedPage(state, session));
   });
