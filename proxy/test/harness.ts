@@ -128,6 +128,8 @@ export interface Stack {
   /** Base URL of the proxy served on loopback. */
   url: string;
   logs: LogRecord[];
+  /** The proxy app the stack serves (for `eventsOf`). */
+  app: ReturnType<typeof createProxyApp>;
   close(): Promise<void>;
 }
 
@@ -182,6 +184,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     env,
     url: `http://127.0.0.1:${port}`,
     logs,
+    app,
     async close() {
       await new Promise<void>((r) => server!.close(() => r()));
       await Promise.all([closeProxyApp(app), bank.close(), gateway.close()]);

@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import type { HonoEnv } from '../hono-env.js';
 import { SealError } from '../seal.js';
+import { StoreUnavailableError } from '../store.js';
 import type { PaymentEvents } from '../webhooks/event-service.js';
 
 /**
@@ -29,7 +30,12 @@ export function notificationRoutes(events: PaymentEvents) {
     }
     c.get('log').invoiceId = context.invoiceId;
     // Answered once the check is queued; the bank's body says nothing the status call will not.
-    await events.notified(context);
+    try {
+      await events.notified(context);
+    } catch (err) {
+      // Not queued: a non-2xx answer, so a bank that retries sends it again (reconciliation covers one that does not).
+      throw new StoreUnavailableError('the event queue did not answer', { cause: err });
+    }
     return c.json({ status: 'ok' });
   });
 }

@@ -5,7 +5,7 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { REDIS_CONNECT_TIMEOUT_MS } from '../redis-store.js';
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS } from '../redis-store.js';
 import {
   GiveUp,
   type EventTiming,
@@ -19,6 +19,8 @@ import {
 export const BULLMQ_CONCURRENCY = 8;
 /** BullMQ's key prefix under the proxy's own: `epay-applepay:bull:<queue>:…`. */
 export const BULLMQ_PREFIX = 'epay-applepay:bull';
+/** Longest wait for running jobs and Redis at close: a delivery's own timeout is 10 s. */
+export const BULLMQ_CLOSE_TIMEOUT_MS = 12_000;
 /** Large enough never to be the limit: the job's age ({@link EventTiming.giveUpAfterMs}) ends retries. */
 const MAX_ATTEMPTS = 10_000;
 
@@ -120,7 +122,17 @@ export class BullJobQueue<T> implements JobQueue<T> {
   }
 
   async add(id: string, data: T, options: { delayMs?: number } = {}): Promise<void> {
-    await this.#queue.add('job', data, { jobId: id, ...(options.delayMs ? { delay: options.delayMs } : {}) });
+    const added = this.#queue.add('job', data, { jobId: id, ...(options.delayMs ? { delay: options.delayMs } : {}) });
+    // BullMQ waits for a connection that is not ready yet; a caller must hear "not queued" as fast as the store's.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the queue did not answer in time')), REDIS_COMMAND_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([added, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async pending(): Promise<number> {
@@ -129,8 +141,17 @@ export class BullJobQueue<T> implements JobQueue<T> {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.#worker.close(), this.#queue.close()]);
-    await Promise.allSettled(this.#connections.map((c) => c.quit()));
+    // Running jobs finish first; with Redis gone BullMQ's close would wait for it forever, so it is bounded and the
+    // connections are cut (a job it held is taken again by another instance once its lock expires).
+    const graceful = Promise.allSettled([this.#worker.close(), this.#queue.close()]).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), BULLMQ_CLOSE_TIMEOUT_MS);
+    });
+    const closed = await Promise.race([graceful, bounded]);
+    clearTimeout(timer);
+    if (closed) await Promise.allSettled(this.#connections.map((c) => c.quit()));
+    else void this.#worker.close(true).catch(() => {});
     for (const c of this.#connections) c.disconnect();
   }
 }
