@@ -111,7 +111,7 @@ describe('the bank’s notifications', () => {
     await receiver.waitFor(() => ofInvoice(invoiceId).length === 1);
     const calls = s.bank.calls.length;
     const { form } = await start3ds(s);
-    const termCtx = new URL(form.fields.TermUrl).searchParams.get('ctx') ?? '';
+    const termCtx = new URL(form.fields.TermUrl ?? '').searchParams.get('ctx') ?? '';
     const callsAfter3ds = s.bank.calls.length;
     for (const ctx of ['', 'nope', termCtx, `${termCtx.slice(0, -2)}AA`]) {
       const res = await post(`${s.url}/epay/notifications?ctx=${ctx}`, { code: 'ok', invoiceId, amount: 1500 });
