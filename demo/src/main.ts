@@ -7,6 +7,7 @@
  * one-stage, a paid payment is CHARGE at once; default two-stage, AUTH until the shop captures or voids it).
  */
 import { join } from 'node:path';
+import type { WebhookEvent } from '@epay-applepay/proxy/webhooks';
 import { startDemo, type Demo } from './start-demo.js';
 import { REPO_ROOT } from './web-build.js';
 
@@ -24,6 +25,11 @@ function proxyLine(line: string): string {
     const r = JSON.parse(line) as Record<string, unknown>;
     // The demo's own start-up probe and the listening line say nothing about payments.
     if (r['msg'] === 'listening' || r['path'] === '/healthz') return '';
+    // The event service's own lines (`webhook done evt_…`, `status check retry pay_…`) carry no request.
+    if (r['method'] === undefined && typeof r['msg'] === 'string') {
+      const parts = [r['msg'], r['result'], r['job'], r['reason'], r['invoiceId'] ? `invoice ${String(r['invoiceId'])}` : ''];
+      return dim(`proxy │ ${parts.filter((p) => p !== undefined && p !== '').join(' ')}`);
+    }
     const parts = [
       r['method'],
       r['path'],
@@ -75,6 +81,10 @@ async function main(): Promise<void> {
       if (text) (stream === 'stdout' ? process.stdout : process.stderr).write(`${text}\n`);
     },
     onProgress: (m: string) => process.stderr.write(`demo: ${m}\n`),
+    onShopEvent: (e: WebhookEvent) =>
+      process.stdout.write(
+        `${dim(`shop  │ event ${e.type} invoice ${e.data.payment.invoiceId} (${e.data.source}), verified`)}\n`,
+      ),
   };
 
   let demo: Demo;

@@ -15,6 +15,12 @@ import {
 const BANK_KEY_BITS = 4096;
 const BANK_KEY_FILE = 'bank-private-key.pem';
 const PRIVATE_FILE_MODE = 0o600;
+/**
+ * How long after the customer's answer on the bank's 3-D Secure page the sandbox bank waits for the merchant's confirm
+ * before it settles the payment itself and notifies (the sandbox's default is 10 s). Short enough to watch a closed tab
+ * still end in an event; far longer than a browser's trip to the proxy's TermUrl, which confirms first.
+ */
+export const DEMO_THREE_DS_SELF_COMPLETE_MS = 3_000;
 
 /** The running sandbox and the settings that point the proxy at it. */
 export interface SandboxStack {
@@ -65,7 +71,12 @@ export async function startSandboxStack(dir: string, options: { singleStage?: bo
   // One folder per run: two demos started at once never overwrite each other's keys.
   const appleDir = join(dir, `apple-${process.pid}`);
   const files = await apple.writeFiles(appleDir);
-  const bank = await startFakeEpay({ privateKeyPem, host: '127.0.0.1', singleStage: options.singleStage ?? false });
+  const bank = await startFakeEpay({
+    privateKeyPem,
+    host: '127.0.0.1',
+    singleStage: options.singleStage ?? false,
+    threeDsSelfCompleteMs: DEMO_THREE_DS_SELF_COMPLETE_MS,
+  });
   let gateway: FakeAppleGateway;
   try {
     gateway = await apple.startGateway({ host: '127.0.0.1' });

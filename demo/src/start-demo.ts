@@ -8,11 +8,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WebhookEvent } from '@epay-applepay/proxy/webhooks';
 import { createDemoApi } from './demo-api.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { createReverseProxy } from './reverse-proxy.js';
 import { startSandboxStack, type SandboxStack } from './sandbox-stack.js';
 import { createShop } from './shop.js';
+import { createShopEvents, newWebhookSecret, SHOP_WEBHOOK_PATH } from './shop-events.js';
 import { createShopOperations, newOperationsKey } from './shop-operations.js';
 import { buildWeb, REPO_ROOT, WIDGET_CLASSIC_SCRIPT, WIDGET_DIR, WIDGET_ES_MODULE } from './web-build.js';
 import { PROXY_PREFIX, startWebServer, type WebServer } from './web-server.js';
@@ -37,6 +39,8 @@ export interface DemoOptions {
   onProxyLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Progress while starting (building the widget, …). */
   onProgress?: (message: string) => void;
+  /** Each new event the shop's backend received from the proxy and verified. */
+  onShopEvent?: (event: WebhookEvent) => void;
 }
 
 /** The running demo. */
@@ -118,10 +122,16 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       },
       operationsKey,
     });
+    // The events' signing secret, likewise: in this process and the proxy's environment, printed nowhere.
+    const webhookSecret = newWebhookSecret();
+    const shopEvents = createShopEvents({
+      signingSecrets: [webhookSecret],
+      ...(o.onShopEvent ? { onEvent: o.onShopEvent } : {}),
+    });
     const web: WebServer = await startWebServer({
       port: o.port,
       files,
-      apps: [shop.app, shopOperations, demoApi],
+      apps: [shop.app, shopOperations, shopEvents, demoApi],
       createOrder: shop.createOrder,
     });
     cleanups.push(() => web.close());
@@ -139,6 +149,10 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
         ALLOWED_ORIGINS: pageOrigin,
         TRUST_PROXY: 'true',
         OPERATIONS_API_KEYS: operationsKey,
+        // The proxy posts its signed events to the shop's backend (plain http is allowed on loopback). With it, the
+        // proxy gives the bank its own postLink, so the shop's orders carry none (the proxy would refuse them).
+        WEBHOOK_URL: `${pageOrigin}${SHOP_WEBHOOK_PATH}`,
+        WEBHOOK_SIGNING_SECRET: webhookSecret,
       },
       ...(o.onProxyLine ? { onLine: o.onProxyLine } : {}),
     });

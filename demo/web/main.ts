@@ -1,11 +1,13 @@
 /**
  * @module The demo checkout: a basket priced and signed by the shop's backend, the real `<epay-applepay-button>` from
- * the widget's ES module, a live log of everything that happens, and the sandbox bank's ledger.
+ * the widget's ES module, a live log of everything that happens, the sandbox bank's ledger, and the events the shop's
+ * backend received from the proxy.
  */
 import '@epay-applepay/widget';
 import type { EpayApplePayButton } from '@epay-applepay/widget';
 import { money, renderBasket, requestOrder, type Product } from './basket.js';
 import { eventLog } from './event-log.js';
+import { watchShopEvents } from './events-panel.js';
 import { refreshLedger, showTerminalMode } from './ledger-panel.js';
 
 /** Quantities settle before the shop signs a new order. */
@@ -138,6 +140,7 @@ async function start(): Promise<void> {
   products = catalog.products;
   quantities = new Map(catalog.basket.map((l) => [l.sku, l.qty]));
   renderBasket($('#basket'), products, quantities, catalog.maxQty, onBasketChange);
+  watchShopEvents($<HTMLTableSectionElement>('#shop-events'), $<HTMLParagraphElement>('#shop-events-counts'));
   await Promise.all([
     newOrder('page loaded'),
     refreshLedger(ledger),
