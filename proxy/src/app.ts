@@ -158,7 +158,7 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
   app.use('/3ds/*', limit);
   app.use('/epay/*', limit);
 
-  app.route('/', healthRoutes());
+  app.route('/', healthRoutes({ store, ...(events ? { events } : {}) }));
   app.route('/', sessionRoutes(deps, apple));
   app.route('/', paymentRoutes(deps));
   app.route('/', threeDsRoutes(deps));

@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   apple_unavailable: 502,
   /** The shared store (Redis) did not answer: nothing was sent to the bank. */
   store_unavailable: 503,
+  not_ready: 503,
   outcome_unknown: 504,
 } as const;
 

@@ -140,10 +140,34 @@ export class BullJobQueue<T> implements JobQueue<T> {
     return Object.values(counts).reduce((a, b) => a + b, 0);
   }
 
+  /** Whether Redis answers a PING soon (a dropped connection may still say "ready" for a while). */
+  async #answers(): Promise<boolean> {
+    const [producer] = this.#connections;
+    if (!producer || producer.status !== 'ready') return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), REDIS_COMMAND_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([
+        producer.ping().then(
+          () => true,
+          () => false,
+        ),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     // Running jobs finish first; with Redis gone BullMQ's close would wait for it forever, so it is bounded and the
     // connections are cut (a job it held is taken again by another instance once its lock expires).
-    const graceful = Promise.allSettled([this.#worker.close(), this.#queue.close()]).then(() => true);
+    const reachable = await this.#answers();
+    const graceful = reachable
+      ? Promise.allSettled([this.#worker.close(), this.#queue.close()]).then(() => true)
+      : Promise.resolve(false);
     let timer: NodeJS.Timeout | undefined;
     const bounded = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), BULLMQ_CLOSE_TIMEOUT_MS);
