@@ -11,6 +11,7 @@ import {
   passwordPage,
   payment,
   post,
+  postForm,
   SCENARIO_AMOUNT,
   type Stack,
   start3ds,
@@ -224,6 +225,26 @@ describe('delivery', () => {
       },
     });
     expect(event?.id).toMatch(/^evt_[0-9a-f]{32}$/);
+  });
+});
+
+describe('the 3-D Secure callback', () => {
+  it('the customer back at the TermUrl: payment.paid from source 3ds; a failed check: payment.declined', async () => {
+    const ok = await start3ds(s);
+    const back = await passwordPage(ok.form, true);
+    expect((await postForm(back.action, back.fields)).status).toBeLessThan(400);
+    const failed = await start3ds(s);
+    const backFailed = await passwordPage(failed.form, false);
+    await postForm(backFailed.action, backFailed.fields);
+    await receiver.waitFor(
+      () => ofInvoice(invoiceOf(ok.o)).length === 1 && ofInvoice(invoiceOf(failed.o)).length === 1,
+    );
+    expect(ofInvoice(invoiceOf(ok.o)).map((e) => [e.type, e.data.source, e.data.payment.bankStatus])).toEqual([
+      ['payment.paid', '3ds', 'AUTH'],
+    ]);
+    expect(ofInvoice(invoiceOf(failed.o)).map((e) => [e.type, e.data.source, e.data.payment.bankStatus])).toEqual([
+      ['payment.declined', '3ds', '3D'],
+    ]);
   });
 });
 
