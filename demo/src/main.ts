@@ -27,7 +27,13 @@ function proxyLine(line: string): string {
     if (r['msg'] === 'listening' || r['path'] === '/healthz') return '';
     // The event service's own lines (`webhook done evt_…`, `status check retry pay_…`) carry no request.
     if (r['method'] === undefined && typeof r['msg'] === 'string') {
-      const parts = [r['msg'], r['result'], r['job'], r['reason'], r['invoiceId'] ? `invoice ${String(r['invoiceId'])}` : ''];
+      const parts = [
+        r['msg'],
+        r['result'],
+        r['job'],
+        r['reason'],
+        r['invoiceId'] ? `invoice ${String(r['invoiceId'])}` : '',
+      ];
       return dim(`proxy │ ${parts.filter((p) => p !== undefined && p !== '').join(' ')}`);
     }
     const parts = [

@@ -4,12 +4,12 @@
  * one-stage terminal (DEMO_SINGLE_STAGE=1, a second demo) charges at once and refunds. The page asks the shop's
  * backend, which asks the proxy's operations API with a key of the run that the browser and the output never see.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDemoCommand, type RunningDemo } from './support/demo-command.js';
 import { launchEngine } from './support/engines.js';
 import { ledgerOf } from './support/ledger.js';
 import { chosenEngines, type EngineBrowser, type PageDriver } from './support/page-driver.js';
+import { proxySetting } from './support/proxy-env.js';
 import { BUY_BUTTON, inSheet, PAGE_STATE, SHEET, testId } from './support/selectors.js';
 import { until } from './support/until.js';
 
@@ -17,24 +17,9 @@ const { url, sandbox } = inject('demo');
 const OUTCOME = '#outcome[role=status]';
 const LIVE = '#operation-result[role=status][aria-live=polite]';
 
-/**
- * The operations key of the proxy listening on `proxyUrl`, read from the proxy process's environment (Linux /proc): the
- * demo prints it nowhere, so this is the one way a test can know what to look for.
- */
+/** The operations key of the proxy listening on `proxyUrl`. */
 function operationsKeyOf(proxyUrl: string): string {
-  const port = new URL(proxyUrl).port;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let vars: string[];
-    try {
-      vars = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    if (!vars.includes(`PORT=${port}`)) continue;
-    const key = vars.find((v) => v.startsWith('OPERATIONS_API_KEYS='))?.slice('OPERATIONS_API_KEYS='.length);
-    if (key) return key;
-  }
-  throw new Error(`No process with PORT=${port} and OPERATIONS_API_KEYS`);
+  return proxySetting(proxyUrl, 'OPERATIONS_API_KEYS');
 }
 
 /** The page's HTML and every script and style sheet it loads, as the server serves them. */

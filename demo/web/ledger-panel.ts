@@ -135,6 +135,10 @@ function actions(body: HTMLTableSectionElement, t: Charge): HTMLTableCellElement
     input.size = 7;
     input.value = String(Math.round(((t.chargedAmount || t.amount) - (t.refundedAmount ?? 0)) * 100) / 100);
     input.setAttribute('aria-label', `Refund amount for order ${t.invoiceId}, ${t.currency}`);
+    // A typed amount is the person's: a reload the page starts by itself never replaces it (refreshLedgerIfStale).
+    input.addEventListener('input', () => {
+      input.dataset['edited'] = 'true';
+    });
     td.append(
       input,
       actionButton(body, t, 'refund', () => input.value),
@@ -199,6 +203,34 @@ export async function refreshLedger(body: HTMLTableSectionElement): Promise<void
         return tr;
       }),
   );
+}
+
+/** A person is at work in the ledger: a refund amount typed, a control focused, or an operation running. */
+function busy(body: HTMLTableSectionElement): boolean {
+  return (
+    body.contains(document.activeElement) ||
+    body.querySelector('input.refund-amount[data-edited], button.op:disabled') !== null
+  );
+}
+
+/**
+ * Reloads the ledger when a payment the shop's backend just heard of has no row, or a row with another status than
+ * the bank reported (a 3-D Secure payment the bank settled after this page loaded, say); never while a person is at
+ * work in it.
+ *
+ * @example
+ * await refreshLedgerIfStale(tbody, [{ invoiceId: '123456789012', bankStatus: 'AUTH' }]);
+ */
+export async function refreshLedgerIfStale(
+  body: HTMLTableSectionElement,
+  reported: ReadonlyArray<{ invoiceId: string; bankStatus: string }>,
+): Promise<void> {
+  // Rows are newest first: the first row of an invoice is its latest payment.
+  const stale = reported.some(
+    (r) =>
+      body.querySelector(`tr[data-invoice="${CSS.escape(r.invoiceId)}"]`)?.getAttribute('data-status') !== r.bankStatus,
+  );
+  if (stale && !busy(body)) await refreshLedger(body);
 }
 
 /**

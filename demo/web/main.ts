@@ -8,7 +8,7 @@ import type { EpayApplePayButton } from '@epay-applepay/widget';
 import { money, renderBasket, requestOrder, type Product } from './basket.js';
 import { eventLog } from './event-log.js';
 import { watchShopEvents } from './events-panel.js';
-import { refreshLedger, showTerminalMode } from './ledger-panel.js';
+import { refreshLedger, refreshLedgerIfStale, showTerminalMode } from './ledger-panel.js';
 
 /** Quantities settle before the shop signs a new order. */
 const REORDER_DEBOUNCE_MS = 250;
@@ -140,7 +140,13 @@ async function start(): Promise<void> {
   products = catalog.products;
   quantities = new Map(catalog.basket.map((l) => [l.sku, l.qty]));
   renderBasket($('#basket'), products, quantities, catalog.maxQty, onBasketChange);
-  watchShopEvents($<HTMLTableSectionElement>('#shop-events'), $<HTMLParagraphElement>('#shop-events-counts'));
+  // An event about a payment this page's ledger does not show as it is now (a 3-D Secure payment settled by the bank
+  // after the customer left, say) reloads the ledger.
+  watchShopEvents(
+    $<HTMLTableSectionElement>('#shop-events'),
+    $<HTMLParagraphElement>('#shop-events-counts'),
+    (payments) => void refreshLedgerIfStale(ledger, payments),
+  );
   await Promise.all([
     newOrder('page loaded'),
     refreshLedger(ledger),
