@@ -19,6 +19,8 @@ import { threeDsRoutes } from './routes/three-ds.js';
 import { createSealer } from './seal.js';
 import { MemoryStore, type ProxyStore, StoreUnavailableError } from './store.js';
 import { createAppleTokenReader } from './applepay/apple-token-reader.js';
+import { Redis } from 'ioredis';
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS } from './redis-store.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { createEventService, type PaymentEvents } from './webhooks/event-service.js';
 import type { EventTiming } from './webhooks/job-queue.js';
@@ -143,11 +145,24 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
   });
   app.use('/applepay/*', cors(config.allowedOrigins));
   const clientKey = (c: Context) => clientKeyOf(clientAddress(c, config.trustProxy));
-  app.use('/applepay/*', rateLimit(config.rateLimitPerMinute, clientKey));
+  // With REDIS_URL every instance shares the counts (its own connection: a limiter's command must not wait behind the
+  // store's, and the store's client is the merchant's when mounted).
+  const limitRedis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, {
+          connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+          commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+        });
+  limitRedis?.on('error', () => {}); // the limiter falls back to its own count; the store reports Redis trouble
+  const shared = (name: string) => (limitRedis ? { redis: limitRedis, name } : undefined);
+  app.use('/applepay/*', rateLimit(config.rateLimitPerMinute, clientKey, shared('applepay')));
   // The 3-D Secure return is limited too (every post of a valid context, replays included, costs calls to the bank),
   // on a count of its own: the customer's browser posts it once per payment, and it must not spend the allowance the
   // same address needs on /applepay/*.
-  app.use('/3ds/callback', rateLimit(config.rateLimitPerMinute, clientKey));
+  app.use('/3ds/callback', rateLimit(config.rateLimitPerMinute, clientKey, shared('3ds')));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -193,6 +208,7 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
     // Events first: a check in flight may still call the bank.
     await events?.close();
     await Promise.allSettled([epay.close(), appleClient?.close(), store.close?.()]);
+    limitRedis?.disconnect();
   });
   return app;
 }

@@ -7,10 +7,20 @@ import type { MiddlewareHandler } from 'hono';
 // rate-limiter-flexible rather than a map of our own: it has no dependencies, its memory store does O(1) work per
 // request (a Map lookup, and one timer per new client that deletes the entry when its window ends, so nothing is ever
 // scanned), and the same API has a Redis backend for when instances should share one count.
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
 import { ProxyError } from '../errors.js';
 
 export const RATE_WINDOW_MS = 60_000;
+/** Keys of the shared counts: `epay-applepay:rl:<name>:<client>`. */
+export const SHARED_LIMIT_PREFIX = 'epay-applepay:rl:';
+
+/** A count shared by every instance through one Redis (`REDIS_URL`). */
+export interface SharedLimit {
+  redis: Redis;
+  /** Which count: each middleware keeps its own. */
+  name: string;
+}
 /** Hextets of an IPv6 address that name its network: one /64 is what a single home or server is handed. */
 const IPV6_NETWORK_HEXTETS = 4;
 /** `::ffff:a.b.c.d` (RFC 4291 §2.5.5.2): an IPv4 client on a dual-stack socket. */
@@ -29,10 +39,23 @@ const IPV4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0xffff];
 export function rateLimit(
   perMinute: number,
   clientKey: (c: Parameters<MiddlewareHandler>[0]) => string,
+  shared?: SharedLimit,
 ): MiddlewareHandler {
   if (perMinute <= 0) return (_c, next) => next();
   // No key prefix: each middleware has its own store, and the prefix would only cost a string per request.
-  const limiter = new RateLimiterMemory({ points: perMinute, duration: RATE_WINDOW_MS / 1000, keyPrefix: '' });
+  const local = new RateLimiterMemory({ points: perMinute, duration: RATE_WINDOW_MS / 1000, keyPrefix: '' });
+  // Shared by every instance through Redis; while Redis does not answer, each instance counts alone (the insurance
+  // limiter) rather than refuse every customer or let everyone through.
+  const limiter = shared
+    ? new RateLimiterRedis({
+        storeClient: shared.redis,
+        points: perMinute,
+        duration: RATE_WINDOW_MS / 1000,
+        keyPrefix: `${SHARED_LIMIT_PREFIX}${shared.name}`,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: local,
+      })
+    : local;
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return next();
     try {
