@@ -6,6 +6,8 @@
  *
  *   pnpm bench                    all of them
  *   node scripts/bench.mjs cpu    only the ones whose name contains "cpu"
+ *   pnpm bench webhook            the events' fault run alone: 400 payments here; BENCH_WEBHOOK_PAYMENTS=2000 for the
+ *                                 full run (it exits 1, and so fails here, when an event is missing, doubled or wrong)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +29,19 @@ const BENCHES = [
   { name: 'proxy throughput', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/throughput.ts'] },
   { name: 'proxy rate-limit', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/rate-limit.ts'] },
   { name: 'proxy operations', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/operations.ts'] },
+  {
+    name: 'proxy webhook-faults',
+    cwd: 'proxy',
+    // --expose-gc: it reads the proxy's heap after a full collection.
+    argv: [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      'bench/webhook-faults.ts',
+      '--payments',
+      process.env.BENCH_WEBHOOK_PAYMENTS ?? '400',
+    ],
+  },
   { name: 'widget element', cwd: 'widget', argv: ['bench/element.mjs'] },
 ];
 

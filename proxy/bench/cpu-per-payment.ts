@@ -3,13 +3,16 @@
  * payment's own work as the route does it (body JSON, order check, Apple token verify and decrypt, cryptogram under an
  * RSA-4096 key, lock, replay guard, answer JSON) against issue 7's 1 ms, each step alone, and whole
  * `POST /applepay/payments` requests through the Hono app for context. Every payment has a fresh order and token.
+ * The same figures with `WEBHOOK_URL` set (a trivial local server answering 200, in a process of its own), side by
+ * side with their ratio: the payment's own work (the notification link sealed into the cryptopay body), and the whole
+ * request with the background work it causes (the status check, the event signed and delivered) drained in the round.
  *
  * Run: `pnpm bench cpu` from the root, or `cd proxy && npx tsx bench/cpu-per-payment.ts [--json out.json]`.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { verify as honoVerify } from 'hono/jwt';
 import { SANDBOX_EPAY } from '@epay-applepay/sandbox';
-import { createProxyApp, closeProxyApp } from '../src/app.js';
+import { createProxyApp, closeProxyApp, eventsOf } from '../src/app.js';
 import { createPaymentTokenDecryptor } from '../src/applepay/decrypt-token.js';
 import { loadConfig } from '../src/config.js';
 import { createEpayClient, type EpayClient } from '../src/epay/client.js';
@@ -25,7 +28,9 @@ import { createSealer } from '../src/seal.js';
 import { MemoryStore } from '../src/store.js';
 import { createAppleTokenReader } from '../src/applepay/apple-token-reader.js';
 import { ORDER_SECRET, payment, sandboxProxyEnv, sharedApple, SHOP_ORIGIN } from '../test/harness.js';
+import { WEBHOOK_SECRET } from '../test/webhook-receiver.js';
 import { isMain, median, report, timeOps, type BenchRow, type Timing } from './measure.js';
+import { startWebhookSink } from './webhook-sink.js';
 
 /** Target of issue 7: the whole payment's CPU under 1 ms on the 2-core machine. */
 export const CPU_PER_PAYMENT_TARGET_US = 1_000;
@@ -55,7 +60,29 @@ function instantBank(publicKey: KeyObject): EpayClient {
       seq += 1;
       return { kind: 'paid', id: `bench-${seq}`, reference: String(100000000000 + seq) };
     },
+    // The background status check of an event (WEBHOOK_URL set): the bank's record of a paid payment, at once.
+    status: async (scope) => ({
+      kind: 'found',
+      statusName: 'AUTH',
+      id: `bench-${scope.invoiceId}`,
+      reference: String(100000000000 + Number(scope.invoiceId)),
+      reasonCode: '00',
+      message: 'Approved',
+      ...(scope.amount === undefined ? {} : { amount: scope.amount }),
+      ...(scope.currency === undefined ? {} : { currency: scope.currency }),
+    }),
   };
+}
+
+/** Waits until an app's events are all delivered (polling: the wait itself costs next to no CPU). */
+async function drained(app: object): Promise<void> {
+  const events = eventsOf(app);
+  if (!events) throw new Error('no event service: WEBHOOK_URL is not set');
+  for (;;) {
+    const p = await events.pending();
+    if (p.checks === 0 && p.deliveries === 0) return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
 
 export async function benchCpuPerPayment(): Promise<BenchRow[]> {
@@ -77,7 +104,21 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
     },
   });
 
-  // Every payment needs its own order (the invoice lock) and token (the replay guard): mint them all up front.
+  // The same proxy with WEBHOOK_URL: every paid answer queues a status check whose event is signed and delivered to a
+  // server that answers 200, in a process of its own (its CPU is not the proxy's).
+  const sink = await startWebhookSink();
+  let lastHookLine = '';
+  const hooksConfig = loadConfig({ ...env, WEBHOOK_URL: sink.url, WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET });
+  const appHooks = createProxyApp(hooksConfig, {
+    epay: instantBank(bankKey),
+    merchantSessions: { requestSession: async () => ({}) },
+    logger: (r) => {
+      lastHookLine = JSON.stringify({ t: new Date().toISOString(), ...sanitize(r) });
+    },
+  });
+
+  // Every payment needs its own order (the invoice lock) and token (the replay guard): mint them all up front. The
+  // apps with and without WEBHOOK_URL have stores of their own, so each uses the same bodies.
   const perRound = ITERATIONS * (ROUNDS + 1);
   const total = 2 * perRound;
   const exp = Math.floor(Date.now() / 1000) + 3600;
@@ -94,6 +135,15 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
     store: new MemoryStore(),
     sealer: createSealer(config.orderSigningSecret, '3ds-context'),
     appleTokens: createAppleTokenReader(config),
+  };
+  // With WEBHOOK_URL, takePayment seals the notification link into the cryptopay body (the route then queues the check).
+  const depsHooks: PaymentDeps = {
+    config: hooksConfig,
+    epay: instantBank(bankKey),
+    store: new MemoryStore(),
+    sealer: createSealer(hooksConfig.orderSigningSecret, '3ds-context'),
+    appleTokens: createAppleTokenReader(hooksConfig),
+    events: eventsOf(appHooks)!,
   };
 
   // The steps alone work on inputs made once (the decryptor itself keeps no replay state).
@@ -128,11 +178,30 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
       if (res.status !== 200 || answer.status !== 'paid')
         throw new Error(`bench payment failed: HTTP ${res.status} ${JSON.stringify(answer)}`);
     },
+    // The same requests with WEBHOOK_URL set; the round ends once their events are delivered, so the CPU of every
+    // status check and delivery the round caused is counted in it, and none spills into the next measure.
+    wholeHooks: async (i: number, round: number) => {
+      const res = await appHooks.request('/applepay/payments', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: SHOP_ORIGIN },
+        body: bodyOf(i, round),
+      });
+      const answer = (await res.json()) as { status?: string };
+      if (res.status !== 200 || answer.status !== 'paid')
+        throw new Error(`bench payment (WEBHOOK_URL) failed: HTTP ${res.status} ${JSON.stringify(answer)}`);
+      if (i === ITERATIONS - 1) await drained(appHooks);
+    },
     // What the route does around the app's plumbing: body JSON in, order check, takePayment, answer JSON out.
     pipeline: async (i: number, round: number) => {
       const { order, payment: p } = parsePaymentRequest(JSON.parse(pipelineBodyOf(i, round)));
       const answer = await takePayment(deps, new PaymentAttempt(await verifyOrder(order, ORDER_SECRET), p));
       if (answer.status !== 'paid') throw new Error(`bench payment failed: ${answer.status}`);
+      JSON.stringify(answer);
+    },
+    pipelineHooks: async (i: number, round: number) => {
+      const { order, payment: p } = parsePaymentRequest(JSON.parse(pipelineBodyOf(i, round)));
+      const answer = await takePayment(depsHooks, new PaymentAttempt(await verifyOrder(order, ORDER_SECRET), p));
+      if (answer.status !== 'paid') throw new Error(`bench payment (WEBHOOK_URL) failed: ${answer.status}`);
       JSON.stringify(answer);
     },
     orderCheck: (i: number) => verifyOrder(first[i]!.order, ORDER_SECRET),
@@ -162,20 +231,23 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
     }
   }
   if (!lastLine.includes('"outcome":"paid"')) throw new Error('the log line of a payment is missing');
+  if (!lastHookLine.includes('webhook')) throw new Error('no event was delivered with WEBHOOK_URL set');
   await closeProxyApp(app);
+  await closeProxyApp(appHooks);
+  await sink.close();
   const cpu = (name: keyof typeof ops) => median(series[name].map((t) => t.cpuUs));
   const whole: Spread = {
     cpuUs: cpu('whole'),
     cpuMinUs: Math.min(...series.whole.map((t) => t.cpuUs)),
     cpuMaxUs: Math.max(...series.whole.map((t) => t.cpuUs)),
   };
-  const [pipeline, orderCheck, honoHs256, token, cryptogram, json] = (
-    ['pipeline', 'orderCheck', 'honoHs256', 'token', 'cryptogram', 'json'] as const
+  const [pipeline, orderCheck, honoHs256, token, cryptogram, json, pipelineHooks, wholeHooks] = (
+    ['pipeline', 'orderCheck', 'honoHs256', 'token', 'cryptogram', 'json', 'pipelineHooks', 'wholeHooks'] as const
   ).map((n) => ({
     cpuUs: cpu(n),
     cpuMinUs: Math.min(...series[n].map((t) => t.cpuUs)),
     cpuMaxUs: Math.max(...series[n].map((t) => t.cpuUs)),
-  })) as [Spread, Spread, Spread, Spread, Spread, Spread];
+  })) as [Spread, Spread, Spread, Spread, Spread, Spread, Spread, Spread];
 
   const steps = orderCheck.cpuUs + token.cpuUs + cryptogram.cpuUs + json.cpuUs;
   const range = (t: Spread) => `rounds ${t.cpuMinUs.toFixed(0)}–${t.cpuMaxUs.toFixed(0)} µs`;
@@ -204,6 +276,20 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
       value: whole.cpuUs,
       unit: 'µs',
       note: `${range(whole)}; adds Request/Response objects, CORS, body limit, the log line, and the GC all of it causes`,
+    },
+    {
+      figure: 'CPU per payment, WEBHOOK_URL set: order check … JSON (bank stubbed)',
+      value: pipelineHooks.cpuUs,
+      unit: 'µs',
+      target: `< ${CPU_PER_PAYMENT_TARGET_US} µs`,
+      pass: pipelineHooks.cpuUs < CPU_PER_PAYMENT_TARGET_US,
+      note: `${range(pipelineHooks)}; ${(pipelineHooks.cpuUs / pipeline.cpuUs).toFixed(2)}× without (${pipeline.cpuUs.toFixed(0)} µs): adds the notification link sealed into the cryptopay body`,
+    },
+    {
+      figure: 'CPU per payment, WEBHOOK_URL set: whole request + its event, drained',
+      value: wholeHooks.cpuUs,
+      unit: 'µs',
+      note: `${range(wholeHooks)}; ${(wholeHooks.cpuUs / whole.cpuUs).toFixed(2)}× the whole request without (${whole.cpuUs.toFixed(0)} µs): adds the background status check (bank stubbed) and the signed delivery to a local 200 server`,
     },
   ];
 }

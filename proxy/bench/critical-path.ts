@@ -4,12 +4,18 @@
  * sheet opened with `POST /applepay/session`, which fetches the order's bank token) and without it, side by side in
  * one run, and the bank calls made after authorization, read from the sandbox's own call log. A declined card is
  * measured too: a refusal is a decline only once the status call shows it (a terminal token and one GET more).
+ * The same payments go to a second stack with `WEBHOOK_URL` set (a trivial local server answering 200, in a process of
+ * its own; the bank delivers its notifications), alternating with the first, and the figures are printed side by side
+ * with their ratio: the events' status checks and deliveries run after the answer, never on the customer's wait.
  *
  * Run: `pnpm bench critical` from the root, or `cd proxy && npx tsx bench/critical-path.ts [--json out.json]`.
  */
 import type { BankCall } from '@epay-applepay/sandbox';
+import { eventsOf } from '../src/app.js';
 import { invoiceOf, order, payment, post, SHOP_ORIGIN, type Stack, startStack } from '../test/harness.js';
+import { WEBHOOK_SECRET } from '../test/webhook-receiver.js';
 import { isMain, median, report, type BenchRow } from './measure.js';
+import { startWebhookSink } from './webhook-sink.js';
 
 /** What issue 7 injects per bank call. */
 export const BANK_LATENCY_MS = 150;
@@ -44,6 +50,21 @@ function sequentialSteps(calls: BankCall[], latencyMs: number): number {
   return steps;
 }
 
+/**
+ * With WEBHOOK_URL: waits until the previous payment's notification, status check and delivery are done, so that its
+ * bank calls do not fall in the next payment's window (each payment is timed alone, as without WEBHOOK_URL).
+ */
+async function quiet(s: Stack): Promise<void> {
+  const events = eventsOf(s.app);
+  if (!events) return;
+  await s.bank.flushNotifications();
+  for (;;) {
+    const p = await events.pending();
+    if (p.checks === 0 && p.deliveries === 0) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -54,6 +75,7 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 async function onePayment(s: Stack, early: boolean, amount = AMOUNT): Promise<Run> {
+  await quiet(s);
   const o = await order({ amount });
   const invoiceId = invoiceOf(o);
   if (early) {
@@ -75,28 +97,48 @@ async function onePayment(s: Stack, early: boolean, amount = AMOUNT): Promise<Ru
   const t0 = performance.now();
   const r = await post(`${s.url}/applepay/payments`, body, { origin: SHOP_ORIGIN });
   const ms = performance.now() - t0;
+  const answeredAt = Date.now();
   const expected = amount === AMOUNT ? [200, 'paid'] : [402, 'declined'];
   if (r.status !== expected[0] || r.json?.status !== expected[1])
     throw new Error(`payment: HTTP ${r.status} ${r.text}`);
-  const calls = s.bank.calls.slice(before);
+  // Only the calls the customer waited for: with WEBHOOK_URL the event's status check follows the answer.
+  const calls = s.bank.calls.slice(before).filter((c) => c.at <= answeredAt);
   return { ms, calls, sequential: sequentialSteps(calls, BANK_LATENCY_MS) };
 }
 
 export async function benchCriticalPath(): Promise<BenchRow[]> {
   const s = await startStack({ bank: { latencyMs: 0 } });
+  const sink = await startWebhookSink();
+  const h = await startStack({
+    bank: { latencyMs: 0, deliverNotifications: true },
+    env: { WEBHOOK_URL: sink.url, WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET },
+  });
   try {
     // Warm up at zero latency: the bank's public key is fetched and cached, as it is after an instance's first payment.
-    await onePayment(s, true);
-    await onePayment(s, false);
-    s.bank.setLatency(BANK_LATENCY_MS);
+    for (const st of [s, h]) {
+      await onePayment(st, true);
+      await onePayment(st, false);
+      await onePayment(st, true, DECLINED_AMOUNT);
+      st.bank.setLatency(BANK_LATENCY_MS);
+    }
     const withEarly: Run[] = [];
     const without: Run[] = [];
     const declined: Run[] = [];
+    const hooksEarly: Run[] = [];
+    const hooksDeclined: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
       withEarly.push(await onePayment(s, true));
+      hooksEarly.push(await onePayment(h, true));
       without.push(await onePayment(s, false));
       declined.push(await onePayment(s, true, DECLINED_AMOUNT));
+      hooksDeclined.push(await onePayment(h, true, DECLINED_AMOUNT));
     }
+    const delivered = h.logs.filter((l) => (l as { msg?: string }).msg === 'webhook').length;
+    if (delivered < 2 * RUNS) throw new Error(`with WEBHOOK_URL only ${delivered} events were delivered`);
+    const mHooksEarly = median(hooksEarly.map((r) => r.ms));
+    const mHooksDeclined = median(hooksDeclined.map((r) => r.ms));
+    const seqHooksEarly = Math.max(...hooksEarly.map((r) => r.sequential));
+    const seqHooksDeclined = Math.max(...hooksDeclined.map((r) => r.sequential));
     const mDeclined = median(declined.map((r) => r.ms));
     const seqDeclined = Math.max(...declined.map((r) => r.sequential));
     const pathsDeclined = [
@@ -151,9 +193,41 @@ export async function benchCriticalPath(): Promise<BenchRow[]> {
         pass: seqDeclined === 3,
         note: `worst of ${RUNS}: ${pathsDeclined}`,
       },
+      {
+        figure: `Authorization → answer, early token, WEBHOOK_URL set (bank ${BANK_LATENCY_MS} ms/call)`,
+        value: mHooksEarly,
+        unit: 'ms',
+        target: `≈ without WEBHOOK_URL (${mEarly.toFixed(0)} ms)`,
+        note: `median of ${RUNS}; ${(mHooksEarly / mEarly).toFixed(2)}× without WEBHOOK_URL`,
+      },
+      {
+        figure: 'Sequential bank calls after authorization, early token, WEBHOOK_URL set',
+        value: seqHooksEarly,
+        unit: 'calls',
+        target: '1',
+        pass: seqHooksEarly === 1,
+        note: `worst of ${RUNS}; the event's status check and delivery follow the answer`,
+      },
+      {
+        figure: `Authorization → answer, declined card, WEBHOOK_URL set (bank ${BANK_LATENCY_MS} ms/call)`,
+        value: mHooksDeclined,
+        unit: 'ms',
+        target: `≈ without WEBHOOK_URL (${mDeclined.toFixed(0)} ms)`,
+        note: `median of ${RUNS}; ${(mHooksDeclined / mDeclined).toFixed(2)}× without WEBHOOK_URL`,
+      },
+      {
+        figure: 'Sequential bank calls after authorization, declined card, WEBHOOK_URL set',
+        value: seqHooksDeclined,
+        unit: 'calls',
+        target: '3',
+        pass: seqHooksDeclined === 3,
+        note: `worst of ${RUNS}`,
+      },
     ];
   } finally {
     await s.close();
+    await h.close();
+    await sink.close();
   }
 }
 

@@ -63,7 +63,11 @@ export async function startFlakyReceiver(o: {
       const d: Delivery = { answer: 'ok', attempt: 0, at: Date.now() };
       deliveries.push(d);
       try {
-        const event = verifyWebhook(Buffer.concat(chunks), req.headers['epay-signature'] as string | undefined, o.secret);
+        const event = verifyWebhook(
+          Buffer.concat(chunks),
+          req.headers['epay-signature'] as string | undefined,
+          o.secret,
+        );
         const p = event.data.payment;
         Object.assign(d, {
           id: event.id,

@@ -5,6 +5,7 @@
  * (pending events, heap, a summary of its log lines). Needs `node --expose-gc` for the heap figures.
  */
 import type { AddressInfo } from 'node:net';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { serve, type ServerType } from '@hono/node-server';
@@ -36,10 +37,12 @@ export interface ProxyThread {
   /** The thread's V8 heap in use after two full collections, bytes (NaN without `--expose-gc`). */
   heapUsed(): Promise<number>;
   logSummary(): Promise<LogSummary>;
+  /** The thread's event loop so far (`performance.eventLoopUtilization()`): how busy the proxy itself was. */
+  eventLoop(): Promise<EventLoopUtilization>;
   close(): Promise<void>;
 }
 
-type ThreadRequest = { id: number; op: 'pending' | 'heap' | 'logs' | 'close' };
+type ThreadRequest = { id: number; op: 'pending' | 'heap' | 'logs' | 'elu' | 'close' };
 type Reply = { id: number; result?: unknown; error?: string } | { ready: string } | { failed: string };
 
 /** The heap of the calling thread after two full collections, bytes; NaN when GC is not exposed. */
@@ -107,6 +110,7 @@ export async function startProxyThread(options: ProxyThreadOptions): Promise<Pro
     pending: () => ask('pending'),
     heapUsed: () => ask('heap'),
     logSummary: () => ask('logs'),
+    eventLoop: () => ask('elu'),
     async close() {
       await ask('close').catch(() => {});
       await worker.terminate();
@@ -125,14 +129,17 @@ async function runProxy(options: ProxyThreadOptions): Promise<void> {
   const logger = (r: LogRecord) => {
     const rec = r as Record<string, unknown>;
     if (typeof rec.path === 'string') count(`${rec.method} ${rec.path} ${rec.status}`);
-    else count(`${rec.level} ${rec.msg}${rec.result ? ` ${rec.result}` : ''}`);
+    // A retry's reason is one of a few ("HTTP 500", "no answer within 500 ms", "the payment is still NEW").
+    else
+      count(
+        [rec.level, rec.msg, rec.result, rec.result === 'retry' ? rec.reason : undefined].filter(Boolean).join(' '),
+      );
   };
   let handler: ((req: Request) => Response | Promise<Response>) | undefined;
   let server: ServerType | undefined;
   const listening = await new Promise<number>((resolve) => {
-    server = serve(
-      { fetch: (req) => handler!(req), port: 0, hostname: '127.0.0.1' },
-      (info: AddressInfo) => resolve(info.port),
+    server = serve({ fetch: (req) => handler!(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+      resolve(info.port),
     );
   });
   const url = `http://127.0.0.1:${listening}`;
@@ -152,6 +159,7 @@ async function runProxy(options: ProxyThreadOptions): Promise<void> {
       if (m.op === 'pending') result = (await eventsOf(app)?.pending()) ?? { deliveries: 0, checks: 0 };
       else if (m.op === 'heap') result = heapAfterGc();
       else if (m.op === 'logs') result = { ...summary };
+      else if (m.op === 'elu') result = performance.eventLoopUtilization();
       else {
         await new Promise<void>((r) => server!.close(() => r()));
         await closeProxyApp(app);
@@ -166,6 +174,8 @@ async function runProxy(options: ProxyThreadOptions): Promise<void> {
 
 if (!isMainThread && (workerData as { kind?: string } | undefined)?.kind === WORKER_KIND) {
   runProxy(workerData as ProxyThreadOptions).catch((err: unknown) => {
-    parentPort!.postMessage({ failed: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies Reply);
+    parentPort!.postMessage({
+      failed: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    } satisfies Reply);
   });
 }
