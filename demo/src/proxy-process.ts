@@ -63,7 +63,8 @@ function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => v
 }
 
 /**
- * Starts `proxy/src/server.ts` (what `pnpm --filter @epay-applepay/proxy start` runs) as a child process on a free
+ * Starts the proxy's command from its sources (`src/cli.ts start`; `pnpm --filter @epay-applepay/proxy start` runs
+ * the same command built) as a child process on a free
  * loopback port and waits for `GET /healthz`. Fails with the proxy's own words when it refuses its settings.
  *
  * @example
@@ -72,9 +73,9 @@ function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => v
  */
 export async function startProxyProcess(o: ProxyProcessOptions): Promise<ProxyProcess> {
   const port = await freePort();
-  // `node --import tsx src/server.ts` is the package's `tsx src/server.ts` without tsx's extra watcher process,
+  // `node --import tsx` rather than the `tsx` command: no extra watcher process,
   // so a signal reaches the proxy itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
     cwd: PROXY_DIR,
     env: { ...baseEnv(), ...o.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 /**
  * @module The benchmarks' stack: the sandbox bank (in this process), and the proxy as its own Node process started
- * by its real entry (`src/server.ts`) with ordinary settings, so its RSS is its own. Loopback only.
+ * by its real entry (`src/cli.ts start`) with ordinary settings, so its RSS is its own. Loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
@@ -53,7 +53,7 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Starts the sandbox bank and the proxy (`node --import tsx src/server.ts`), the proxy configured by env.
+ * Starts the sandbox bank and the proxy (`node --import tsx src/cli.ts start`), the proxy configured by env.
  *
  * @example
  * ```ts
@@ -101,7 +101,7 @@ export async function startBenchStack(
   };
   const logFile = join(dir, 'proxy.log');
   const log = createWriteStream(logFile);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
     cwd: PROXY_DIR,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

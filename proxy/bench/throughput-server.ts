@@ -1,6 +1,6 @@
 /**
  * @module The proxy as its own process for the throughput benchmark: settings from the environment like
- * `src/server.ts`, the default JSON-line logger, and its own CPU time reported over IPC, so that the load generator and
+ * `epay-applepay-proxy start`, the default JSON-line logger, and its own CPU time reported over IPC, so that the load generator and
  * the sandbox bank (in the parent) are not counted as the proxy's work.
  */
 import type { AddressInfo } from 'node:net';

@@ -67,8 +67,10 @@ export function createSettingsReader(env: Env) {
           const text = readFileSync(path, 'utf8');
           if (!label.test(text)) problems.push(`${name}: ${path} is not a PEM file of the expected kind`);
           return text;
-        } catch {
-          problems.push(`${name}: cannot read ${path}`);
+        } catch (err) {
+          // The reason's code (ENOENT, EACCES, EISDIR), never the text read.
+          const code = (err as NodeJS.ErrnoException).code;
+          problems.push(`${name}: cannot read ${path}${code ? ` (${code})` : ''}`);
           return '';
         }
       });

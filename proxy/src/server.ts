@@ -1,57 +1,122 @@
-/** @module The Node entry: `pnpm --filter @epay-applepay/proxy start`. Refuses to start on bad settings. */
+/**
+ * @module The proxy as a server process: `epay-applepay-proxy start` (docs/deployment.md). Listens, and on SIGTERM or
+ * SIGINT drains: no new connections, the requests in flight get their answers (within the answer budget), the store
+ * and the queues close, and the process exits 0.
+ */
+import type { Server, ServerResponse } from 'node:http';
 import { closeProxyApp, createProxyApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import type { ProxyConfig } from './config.js';
+import { jsonLineLogger, type Logger } from './log.js';
 import { serveProxy } from './node-server.js';
 import { RedisStore } from './redis-store.js';
 
-/** Time given to requests in flight on shutdown. */
-const SHUTDOWN_GRACE_MS = 25_000;
+/**
+ * Time given to the requests in flight once a stop is asked: the answer budget of a payment (25 s, docs/money-rules.md)
+ * and a little for its answer to leave.
+ */
+export const SHUTDOWN_GRACE_MS = 26_000;
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\nThe proxy did not start. See docs/settings.md.\n`);
-    process.exit(78); // EX_CONFIG
-  }
-  throw err;
+export interface RunningProxy {
+  server: Server;
+  /** The port it listens on (the configured one, or the one the system chose for `PORT=0`). */
+  port: number;
+  /** Drains and closes; resolves `true` when every request in flight finished within the grace time. */
+  stop(): Promise<boolean>;
 }
 
-for (const warning of config.warnings) {
-  process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'warn', msg: warning })}\n`);
-}
-
-// Several instances behind a load balancer share one Redis for the invoice lock and the replay guard.
-const app = createProxyApp(
-  config,
-  config.redisUrl === undefined ? {} : { store: new RedisStore({ url: config.redisUrl }) },
-);
-// Slow senders are cut and connections capped here; docs/merchant-guide.md, "5. Run the proxy behind your shop's domain", says what
-// the reverse proxy in front adds.
-const serverOptions = {
-  port: config.port,
-  hostname: process.env.HOST ?? '0.0.0.0',
-  maxConnections: config.maxConnections,
-};
-const server = serveProxy(app, serverOptions, (info) => {
-  process.stdout.write(
-    `${JSON.stringify({
-      t: new Date().toISOString(),
-      level: 'info',
-      msg: 'listening',
-      port: info.port,
-      mode: config.epay.tokenMode,
-      store: config.redisUrl === undefined ? 'memory' : 'redis',
-    })}\n`,
-  );
-});
-
-function shutdown() {
-  server.close(() => {
-    void closeProxyApp(app).finally(() => process.exit(0));
+/** Requests being answered now: the drain waits for these. */
+function trackInFlight(server: Server) {
+  const live = new Set<ServerResponse>();
+  let draining = false;
+  let idle: (() => void) | undefined;
+  server.on('request', (_req, res: ServerResponse) => {
+    live.add(res);
+    // An answer sent while draining closes its connection: a keep-alive client opens its next one elsewhere.
+    if (draining) res.shouldKeepAlive = false;
+    res.once('close', () => {
+      live.delete(res);
+      if (live.size === 0) idle?.();
+    });
   });
-  setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+  return {
+    count: () => live.size,
+    drain: () => {
+      draining = true;
+      for (const res of live) res.shouldKeepAlive = false;
+      return new Promise<void>((resolve) => {
+        if (live.size === 0) resolve();
+        else idle = resolve;
+      });
+    },
+  };
 }
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+
+/**
+ * Starts the proxy's HTTP server with the settings given.
+ *
+ * @example
+ * ```ts
+ * const running = await startProxy(loadConfig(process.env));
+ * process.once('SIGTERM', () => void running.stop().then(() => process.exit(0)));
+ * ```
+ */
+export async function startProxy(
+  config: ProxyConfig,
+  options: { logger?: Logger; hostname?: string; graceMs?: number } = {},
+): Promise<RunningProxy> {
+  const log = options.logger ?? jsonLineLogger;
+  for (const warning of config.warnings) log({ level: 'warn', msg: warning });
+  // Several instances behind a load balancer share one Redis for the invoice lock, the replay guard, the events' queues
+  // and the rate limit.
+  const app = createProxyApp(config, {
+    logger: log,
+    ...(config.redisUrl === undefined ? {} : { store: new RedisStore({ url: config.redisUrl }) }),
+  });
+  // Slow senders are cut and connections capped here; docs/merchant-guide.md, "5. Run the proxy behind your shop's
+  // domain", says what the reverse proxy in front adds.
+  let server!: Server;
+  const port = await new Promise<number>((resolve, reject) => {
+    server = serveProxy(
+      app,
+      { port: config.port, hostname: options.hostname ?? '0.0.0.0', maxConnections: config.maxConnections },
+      (info) => resolve(info.port),
+    );
+    server.once('error', reject);
+  });
+  const requests = trackInFlight(server);
+  log({
+    level: 'info',
+    msg: 'listening',
+    port,
+    mode: config.epay.tokenMode,
+    store: config.redisUrl === undefined ? 'memory' : 'redis',
+    webhooks: config.webhooks !== undefined,
+  });
+
+  let stopping: Promise<boolean> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const inFlight = requests.count();
+      log({ level: 'info', msg: 'stopping', inFlight });
+      // No new connections from here; idle keep-alive ones close now, busy ones once their answer is sent.
+      const drained = requests.drain();
+      server.close();
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        drained.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), options.graceMs ?? SHUTDOWN_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!finished) log({ level: 'error', msg: 'stopped with requests unanswered', inFlight: requests.count() });
+      server.closeAllConnections();
+      await closeProxyApp(app);
+      log({ level: 'info', msg: 'stopped' });
+      return finished;
+    })();
+    return stopping;
+  };
+  return { server, port, stop };
+}

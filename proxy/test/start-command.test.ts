@@ -17,9 +17,12 @@ const START_TIMEOUT_MS = 30_000;
 
 const children: ChildProcess[] = [];
 
-/** Runs a package's TypeScript entry as its start script does (tsx resolves from the package's own folder). */
+/**
+ * Runs the sandbox's TypeScript entry as its start script does (tsx resolves from the package's own folder), and the
+ * proxy's built command (`dist/cli.js`, built by test/build-dist.ts) with plain node, as a merchant runs it.
+ */
 function run(pkg: 'proxy' | 'sandbox', args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, pkg === 'proxy' ? ['dist/cli.js', ...args] : ['--import', 'tsx', ...args], {
     cwd: join(ROOT, pkg),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,7 +93,7 @@ afterAll(() => {
 
 async function startProxy(extra: Record<string, string>) {
   const port = await freePort();
-  const proxy = run('proxy', ['src/server.ts'], {
+  const proxy = run('proxy', ['start'], {
     ...BASE_ENV,
     ...settings,
     PORT: String(port),
@@ -141,7 +144,7 @@ describe('docs/sandbox.md: sandbox CLI, the proxy start command, one curl', () =
 
 describe('the start command', () => {
   it('refuses to start on bad settings, naming every one, and echoes no secret', async () => {
-    const p = run('proxy', ['src/server.ts'], {
+    const p = run('proxy', ['start'], {
       ...BASE_ENV,
       EPAY_CLIENT_SECRET: 'top-secret-value',
       PUBLIC_URL: 'ftp://x',
