@@ -38,6 +38,8 @@ export interface BenchStack {
   alive(): boolean;
   /** The proxy's JSON log lines so far. */
   logText(): string;
+  /** Milliseconds from spawning the proxy's process to its first 200 on /healthz. */
+  startMs: number;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,13 @@ function freePort(): Promise<number> {
  * ```
  */
 export async function startBenchStack(
-  o: { bank?: FakeEpayOptions; redis?: boolean; env?: Record<string, string> } = {},
+  o: {
+    bank?: FakeEpayOptions;
+    redis?: boolean;
+    env?: Record<string, string>;
+    /** `tsx`: the sources through tsx (default); `built`: `node dist/cli.js start`, as installed (build it first). */
+    entry?: 'tsx' | 'built';
+  } = {},
 ): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'epay-bench-'));
   const apple = await createFakeApple();
@@ -101,7 +109,9 @@ export async function startBenchStack(
   };
   const logFile = join(dir, 'proxy.log');
   const log = createWriteStream(logFile);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
+  const spawnedAt = performance.now();
+  const argv = o.entry === 'built' ? ['dist/cli.js', 'start'] : ['--import', 'tsx', 'src/cli.ts', 'start'];
+  const child: ChildProcess = spawn(process.execPath, argv, {
     cwd: PROXY_DIR,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,8 +131,9 @@ export async function startBenchStack(
       // not listening yet
     }
     if (Date.now() > until) throw new Error(`the proxy did not answer /healthz in ${START_TIMEOUT_MS} ms:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 5));
   }
+  const startMs = performance.now() - spawnedAt;
 
   return {
     bank,
@@ -140,6 +151,7 @@ export async function startBenchStack(
     },
     alive: () => !exited,
     logText: () => readFileSync(logFile, 'utf8'),
+    startMs,
     async close() {
       if (!exited) {
         child.kill('SIGTERM');
