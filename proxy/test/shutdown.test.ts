@@ -6,6 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startRedisServer } from './redis-server.js';
 import { invoiceOf, order, payment, post, SCENARIO_AMOUNT, type Stack, startStack, TEST_PAN } from './harness.js';
 
 const PROXY_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -32,12 +34,19 @@ function freePort(): Promise<number> {
 }
 
 /** `node dist/cli.js start` on a free loopback port with the stack's settings; resolves once it listens. */
-async function startCommand() {
+async function startCommand(extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['dist/cli.js', 'start'], {
     cwd: PROXY_DIR,
-    env: { PATH: process.env.PATH ?? '', ...s.env, PORT: String(port), PUBLIC_URL: url, HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...s.env,
+      PORT: String(port),
+      PUBLIC_URL: url,
+      HOST: '127.0.0.1',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -53,6 +62,18 @@ async function startCommand() {
     void exited.then(() => reject(new Error(`exited before listening:\n${output}`)));
   });
   return { child, url, exited, output: () => output };
+}
+
+/** Clients connected to the Redis server, this one included. */
+async function redisClients(url: string): Promise<number> {
+  const r = new Redis(url, { lazyConnect: true });
+  await r.connect();
+  try {
+    const list = (await r.client('LIST')) as string;
+    return list.split('\n').filter((l) => l.trim() !== '').length;
+  } finally {
+    r.disconnect();
+  }
 }
 
 async function until(condition: () => boolean, what: string, ms = 10_000) {
@@ -94,6 +115,34 @@ describe('SIGTERM to epay-applepay-proxy', () => {
     expect(lines).toMatch(/"msg":"stopping".*"inFlight":1/);
     expect(lines).toContain('"msg":"stopped"');
     expect(lines).not.toContain('unanswered');
+  });
+
+  it('with REDIS_URL: the payment in flight is answered, then the Redis connections close and it exits 0', async () => {
+    const redis = await startRedisServer();
+    try {
+      const proxy = await startCommand({ REDIS_URL: redis.url });
+      expect(proxy.output()).toContain('"store":"redis"');
+      const o = await order({ amount: SCENARIO_AMOUNT.slow });
+      const invoiceId = invoiceOf(o);
+      const answer = post(`${proxy.url}/applepay/payments`, {
+        order: o,
+        payment: payment(s.apple, { amount: SCENARIO_AMOUNT.slow, pan: TEST_PAN }),
+      });
+      await until(
+        () => s.bank.calls.some((c) => c.invoiceId === invoiceId && c.path.includes('cryptopay')),
+        'the cryptopay call',
+      );
+      const clientsBefore = await redisClients(redis.url);
+      expect(clientsBefore).toBeGreaterThan(0);
+      proxy.child.kill('SIGTERM');
+      const r = await answer;
+      expect([r.status, r.json.status]).toEqual([200, 'paid']);
+      expect(await proxy.exited).toEqual({ code: 0, signal: null });
+      // Only this test's own connection is left: the proxy closed every one of its own.
+      expect(await redisClients(redis.url)).toBe(1);
+    } finally {
+      await redis.stop();
+    }
   });
 
   it('idle: SIGTERM and SIGINT each stop it with exit 0', async () => {
