@@ -10,6 +10,7 @@
  * Run: `pnpm bench cpu` from the root, or `cd proxy && npx tsx bench/cpu-per-payment.ts [--json out.json]`.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { pino } from 'pino';
 import { verify as honoVerify } from 'hono/jwt';
 import { SANDBOX_EPAY } from '@epay-applepay/sandbox';
 import { createProxyApp, closeProxyApp, eventsOf } from '../src/app.js';
@@ -18,7 +19,8 @@ import { loadConfig } from '../src/config.js';
 import { createEpayClient, type EpayClient } from '../src/epay/client.js';
 import { encryptCryptogram } from '../src/epay/cryptogram.js';
 import { buildCryptopayRequest } from '../src/epay/cryptopay-request.js';
-import { sanitize } from '../src/log.js';
+import { createLogger } from '../src/log.js';
+import { createProxyMetrics, type ProxyMetrics } from '../src/metrics.js';
 import { signOrder, verifyOrder } from '../src/order.js';
 import type { PaymentDeps } from '../src/payment/deps.js';
 import { PaymentAttempt } from '../src/payment/attempt.js';
@@ -41,8 +43,30 @@ const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 5);
 const BANK_KEY_BITS = 4096;
 const AMOUNT = 1500;
 
-/** A bank that answers every call at once, so that only the proxy's own work is timed. */
-function instantBank(publicKey: KeyObject): EpayClient {
+/**
+ * The production logger (pino, redaction, sanitize) at `info`, writing each line to a sink that keeps the last one;
+ * with `BENCH_LOG_DEST=/dev/null` each line is also written there, synchronously, as pino writes to stdout.
+ */
+function benchLogger(keep: (line: string) => void) {
+  const path = process.env.BENCH_LOG_DEST;
+  const file = path ? pino.destination({ dest: path, sync: true }) : undefined;
+  return createLogger({
+    level: 'info',
+    destination: {
+      write: (line: string) => {
+        keep(line);
+        file?.write(line);
+      },
+    },
+  });
+}
+
+/**
+ * A bank that answers every call at once, so that only the proxy's own work is timed. With `metrics`, each call is
+ * counted and timed as the real client's are (a token, cryptopay, a status call).
+ */
+function instantBank(publicKey: KeyObject, metrics?: ProxyMetrics): EpayClient {
+  const observe = metrics?.bankCall ?? (() => {});
   const real = createEpayClient({
     ...SANDBOX_EPAY,
     oauthUrl: 'http://127.0.0.1:9/oauth2/token',
@@ -51,26 +75,34 @@ function instantBank(publicKey: KeyObject): EpayClient {
   let seq = 0;
   return {
     ...real,
-    getPaymentToken: async () => ({ ok: true, token: 'bench-token' }),
+    getPaymentToken: async () => {
+      observe('token', 'ok', 0.02);
+      return { ok: true, token: 'bench-token' };
+    },
     prefetchPaymentToken: () => {},
     getPublicKey: async () => publicKey,
     cryptopay: async (body) => {
       // The real client serialises the body before it sends it; that cost belongs to the payment.
       JSON.stringify(body);
+      observe('cryptopay', 'ok', 0.4);
       seq += 1;
       return { kind: 'paid', id: `bench-${seq}`, reference: String(100000000000 + seq) };
     },
     // The background status check of an event (WEBHOOK_URL set): the bank's record of a paid payment, at once.
-    status: async (scope) => ({
-      kind: 'found',
-      statusName: 'AUTH',
-      id: `bench-${scope.invoiceId}`,
-      reference: String(100000000000 + Number(scope.invoiceId)),
-      reasonCode: '00',
-      message: 'Approved',
-      ...(scope.amount === undefined ? {} : { amount: scope.amount }),
-      ...(scope.currency === undefined ? {} : { currency: scope.currency }),
-    }),
+    status: async (scope) => (
+      observe('token', 'ok', 0.02),
+      observe('status', 'ok', 0.1),
+      {
+        kind: 'found',
+        statusName: 'AUTH',
+        id: `bench-${scope.invoiceId}`,
+        reference: String(100000000000 + Number(scope.invoiceId)),
+        reasonCode: '00',
+        message: 'Approved',
+        ...(scope.amount === undefined ? {} : { amount: scope.amount }),
+        ...(scope.currency === undefined ? {} : { currency: scope.currency }),
+      }
+    ),
   };
 }
 
@@ -95,13 +127,16 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
   const config = loadConfig(env);
   const bankKey = generateKeyPairSync('rsa', { modulusLength: BANK_KEY_BITS }).publicKey;
   let lastLine = '';
+  const metrics = createProxyMetrics();
   const app = createProxyApp(config, {
-    epay: instantBank(bankKey),
+    epay: instantBank(bankKey, metrics),
+    metrics,
     merchantSessions: { requestSession: async () => ({}) },
-    // The production logger's work (sanitise, serialise) without the write to stdout.
-    logger: (r) => {
-      lastLine = JSON.stringify({ t: new Date().toISOString(), ...sanitize(r) });
-    },
+    // The production logger's work (sanitise, redact, serialise) without the write to stdout, and the metrics, on as
+    // in production (createProxyApp makes a set when none is given; this one is the bank stub's too).
+    logger: benchLogger((line) => {
+      lastLine = line;
+    }),
   });
 
   // The same proxy with WEBHOOK_URL: every paid answer queues a status check whose event is signed and delivered to a
@@ -109,12 +144,14 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
   const sink = await startWebhookSink();
   let lastHookLine = '';
   const hooksConfig = loadConfig({ ...env, WEBHOOK_URL: sink.url, WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET });
+  const hooksMetrics = createProxyMetrics();
   const appHooks = createProxyApp(hooksConfig, {
-    epay: instantBank(bankKey),
+    epay: instantBank(bankKey, hooksMetrics),
+    metrics: hooksMetrics,
     merchantSessions: { requestSession: async () => ({}) },
-    logger: (r) => {
-      lastHookLine = JSON.stringify({ t: new Date().toISOString(), ...sanitize(r) });
-    },
+    logger: benchLogger((line) => {
+      lastHookLine = line;
+    }),
   });
 
   // Every payment needs its own order (the invoice lock) and token (the replay guard): mint them all up front. The
@@ -231,6 +268,8 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
     }
   }
   if (!lastLine.includes('"outcome":"paid"')) throw new Error('the log line of a payment is missing');
+  if (!/epay_applepay_payments_total\{step="authorize",outcome="paid"\} [1-9]/.test(await metrics.registry.metrics()))
+    throw new Error('the payments were not counted');
   if (!lastHookLine.includes('webhook')) throw new Error('no event was delivered with WEBHOOK_URL set');
   await closeProxyApp(app);
   await closeProxyApp(appHooks);
@@ -275,7 +314,7 @@ export async function benchCpuPerPayment(): Promise<BenchRow[]> {
       figure: 'CPU per payment: whole request through the Hono app (app.request)',
       value: whole.cpuUs,
       unit: 'µs',
-      note: `${range(whole)}; adds Request/Response objects, CORS, body limit, the log line, and the GC all of it causes`,
+      note: `${range(whole)}; adds Request/Response objects, CORS, body limit, the log line (pino), the metrics, and the GC all of it causes`,
     },
     {
       figure: 'CPU per payment, WEBHOOK_URL set: order check … JSON (bank stubbed)',

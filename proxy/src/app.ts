@@ -7,8 +7,11 @@ import type { ProxyConfig } from './config.js';
 import type { HonoEnv } from './hono-env.js';
 import { createEpayClient, type EpayClient, type EpayTimeouts } from './epay/client.js';
 import { ProxyError } from './errors.js';
-import { jsonLineLogger, type Logger } from './log.js';
+import { createLogger, type Logger, type LogRecord } from './log.js';
+import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { cors } from './middleware/cors.js';
+import { routeOf } from './middleware/outcome-metrics.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './middleware/request-id.js';
 import { clientKeyOf, rateLimit } from './middleware/rate-limit.js';
 import type { PaymentDeps } from './payment/deps.js';
 import { healthRoutes } from './routes/health.js';
@@ -29,8 +32,10 @@ import type { EventTiming } from './webhooks/job-queue.js';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ProxyAppOptions {
-  /** One line per request; default JSON lines on stdout. */
+  /** One line per request; default JSON lines on stdout through pino at `LOG_LEVEL` (`createLogger`). */
   logger?: Logger;
+  /** Prometheus metrics; default a new set on a registry of the app's own. Served only by `serveMetrics`. */
+  metrics?: ProxyMetrics;
   /** In-flight locks and replay guard; default in memory (one instance). */
   store?: ProxyStore;
   /** The ePay client; default one built from the config. */
@@ -47,10 +52,23 @@ export interface ProxyAppOptions {
 
 const closers = new WeakMap<object, () => Promise<void>>();
 const eventServices = new WeakMap<object, PaymentEvents>();
+const metricSets = new WeakMap<object, ProxyMetrics>();
 
 /** The event service of an app made with {@link createProxyApp}, when `WEBHOOK_URL` is set (tests, the readiness check). */
 export function eventsOf(app: object): PaymentEvents | undefined {
   return eventServices.get(app);
+}
+
+/**
+ * The metrics of an app made with {@link createProxyApp}, for `serveMetrics` on `METRICS_PORT` (never on the app).
+ *
+ * @example
+ * ```ts
+ * if (config.metricsPort !== undefined) await serveMetrics(metricsOf(app)!, { port: config.metricsPort });
+ * ```
+ */
+export function metricsOf(app: object): ProxyMetrics | undefined {
+  return metricSets.get(app);
 }
 
 /** Closes the connections an app made with {@link createProxyApp} holds. */
@@ -85,10 +103,15 @@ function clientAddress(c: Context, trustProxy: boolean): string {
  * ```
  */
 export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {}): Hono<HonoEnv> {
-  const log = options.logger ?? jsonLineLogger;
+  const log = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = options.metrics ?? createProxyMetrics();
   const epay =
     options.epay ??
-    createEpayClient({ ...config.epay, ...(options.epayTimeouts ? { timeouts: options.epayTimeouts } : {}) });
+    createEpayClient({
+      ...config.epay,
+      observe: metrics.bankCall,
+      ...(options.epayTimeouts ? { timeouts: options.epayTimeouts } : {}),
+    });
   const store: ProxyStore = options.store ?? new MemoryStore();
   const events = config.webhooks
     ? createEventService({
@@ -98,6 +121,7 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
         epay,
         sealer: createSealer(config.orderSigningSecret, 'epay-notification'),
         log,
+        metrics,
         ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
         ...(options.eventTiming ? { timing: options.eventTiming } : {}),
       })
@@ -108,8 +132,10 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
     store,
     sealer: createSealer(config.orderSigningSecret, '3ds-context'),
     appleTokens: createAppleTokenReader(config),
+    metrics,
     ...(events ? { events } : {}),
   };
+  if (events) metrics.watchPending(() => events.pending());
   const appleClient =
     options.merchantSessions === undefined
       ? createMerchantSessionClient({
@@ -117,6 +143,7 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
           identityKeyPem: config.apple.identityKeyPem,
           merchantIdentifier: config.apple.merchantId,
           displayName: config.apple.displayName,
+          observe: metrics.appleCall,
           ...(options.appleCa === undefined ? {} : { ca: options.appleCa }),
         })
       : undefined;
@@ -126,15 +153,21 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
 
   app.use('*', async (c, next) => {
     const started = performance.now();
-    const record = {};
+    const reqId = requestIdOf(c.req.header(REQUEST_ID_HEADER));
+    const record: LogRecord = { reqId };
     c.set('log', record);
     await next();
+    // Every answer carries its id, errors and 404s included: the one thing a merchant needs to find its log line. Set on
+    // the answer's own headers (as onError does): `c.header` after the answer is made would copy the whole Response.
+    c.res.headers.set(REQUEST_ID_HEADER, reqId);
+    const ms = performance.now() - started;
+    metrics.request(routeOf(c), c.res.status, ms / 1000);
     log({
       level: c.res.status >= 500 ? 'error' : 'info',
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      ms: Math.round(ms * 10) / 10,
       ...record,
     });
   });
@@ -181,7 +214,10 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
   // The merchant's backend only: no CORS middleware on these paths, so no page can read an answer.
   if (config.operationsApiKeys.length > 0) {
     app.use('/operations/*', limit);
-    app.route('/', operationsRoutes({ epay, store, keys: config.operationsApiKeys, ...(events ? { events } : {}) }));
+    app.route(
+      '/',
+      operationsRoutes({ epay, store, keys: config.operationsApiKeys, metrics, ...(events ? { events } : {}) }),
+    );
   }
 
   app.notFound((c) => c.json({ status: 'error', error: { code: 'not_found', message: 'No such endpoint' } }, 404));
@@ -204,6 +240,7 @@ export function createProxyApp(config: ProxyConfig, options: ProxyAppOptions = {
   });
 
   if (events) eventServices.set(app, events);
+  metricSets.set(app, metrics);
   closers.set(app, async () => {
     // Events first: a check in flight may still call the bank.
     await events?.close();

@@ -10,8 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeProxyApp, createProxyApp, eventsOf } from './app.js';
 import { ConfigError, loadConfig, type ProxyConfig } from './config.js';
-import type { Logger } from './log.js';
-import { jsonLineLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { RedisStore } from './redis-store.js';
 import { startProxy } from './server.js';
 
@@ -168,7 +167,7 @@ async function flushEvents(app: object, config: ProxyConfig, io: CliIo): Promise
 async function runStart(io: CliIo): Promise<number | undefined> {
   const config = settings(io, 'The proxy did not start.');
   if (typeof config === 'number') return config;
-  const log = jsonLineLogger;
+  const log = createLogger({ level: config.logLevel });
   const running = await startProxy(config, { logger: log, ...(io.env.HOST ? { hostname: io.env.HOST } : {}) });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

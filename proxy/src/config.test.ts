@@ -129,6 +129,28 @@ describe('loadConfig', () => {
     expect(loadConfig(base).warnings).toEqual([]);
   });
 
+  it('LOG_LEVEL: info by default, one of debug, info, warn, error, else named', () => {
+    expect(loadConfig(base).logLevel).toBe('info');
+    expect(loadConfig({ ...base, LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(loadConfig({ ...base, LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
+    expect(problems({ ...base, LOG_LEVEL: 'verbose' })).toEqual(['LOG_LEVEL must be one of debug, info, warn, error']);
+  });
+
+  it('METRICS_PORT: none by default, a port other than PORT, each problem named with the others', () => {
+    expect(loadConfig(base).metricsPort).toBeUndefined();
+    expect(loadConfig({ ...base, METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    for (const bad of ['0', '65536', 'nine', '-1', '94.64']) {
+      expect(problems({ ...base, METRICS_PORT: bad }), bad).toEqual([
+        'METRICS_PORT must be a whole number from 1 to 65535',
+      ]);
+    }
+    expect(problems({ ...base, METRICS_PORT: '8787' })).toEqual(['METRICS_PORT must differ from PORT']);
+    expect(problems({ ...base, PORT: '9000', METRICS_PORT: '9000', LOG_LEVEL: 'loud' })).toEqual([
+      'LOG_LEVEL must be one of debug, info, warn, error',
+      'METRICS_PORT must differ from PORT',
+    ]);
+  });
+
   it('passthrough mode needs no processing certificate', () => {
     const { APPLE_PROCESSING_CERT: _c, APPLE_PROCESSING_KEY: _k, ...rest } = base;
     const c = loadConfig({ ...rest, EPAY_TOKEN_MODE: 'passthrough' });

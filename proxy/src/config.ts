@@ -1,5 +1,6 @@
 /** @module loadConfig: every setting of the proxy, validated once at start, every problem named in one error. */
 import { CERT, checkAppleFiles, createSettingsReader, type Env, KEY, LOOPBACK_HOSTS } from './config-reader.js';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from './log.js';
 
 /** Halyk ePay's production hosts (docs/epay-api.md). */
 export const DEFAULT_EPAY_OAUTH_URL = 'https://epay-oauth.homebank.kz/oauth2/token';
@@ -84,6 +85,10 @@ export interface ProxyConfig {
    * postLink/failurePostLink go to the bank as before.
    */
   webhooks: WebhookSettings | undefined;
+  /** Least severe log line written (`LOG_LEVEL`). */
+  logLevel: LogLevel;
+  /** Port of the Prometheus endpoint (`METRICS_PORT`), never the public one; undefined = no metrics served. */
+  metricsPort?: number;
 }
 
 export interface WebhookSettings {
@@ -238,6 +243,13 @@ export function loadConfig(env: Env): ProxyConfig {
 
   const webhooks = readWebhookSettings(raw, problems);
 
+  const logLevelRaw = raw('LOG_LEVEL')?.toLowerCase() ?? DEFAULT_LOG_LEVEL;
+  const logLevel = LOG_LEVELS.find((l) => l === logLevelRaw);
+  if (logLevel === undefined) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  // Metrics are for the operator's network only: never on the public port.
+  const metricsPort = raw('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 1, 65_535) || undefined;
+  if (metricsPort !== undefined && metricsPort === port) problems.push('METRICS_PORT must differ from PORT');
+
   checkAppleFiles(problems, { identityCertPem, identityKeyPem, processing, rootCaPem });
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -266,6 +278,8 @@ export function loadConfig(env: Env): ProxyConfig {
     redisUrl,
     operationsApiKeys,
     webhooks,
+    logLevel: logLevel ?? DEFAULT_LOG_LEVEL,
+    metricsPort,
   };
 }
 

@@ -1,5 +1,6 @@
 /** @module @epay-applepay/proxy: the server that holds the secrets. */
-export { createProxyApp, closeProxyApp, MAX_BODY_BYTES, type ProxyAppOptions } from './app.js';
+export { createProxyApp, closeProxyApp, metricsOf, MAX_BODY_BYTES, type ProxyAppOptions } from './app.js';
+export { createProxyMetrics, serveMetrics, type MetricsServer, type ProxyMetrics } from './metrics.js';
 export { serveProxy, type ServeProxyOptions } from './node-server.js';
 export { loadConfig, ConfigError, type ProxyConfig, type ProcessingPair, type TokenMode } from './config.js';
 export { signOrder, verifyOrder, type OrderClaims, type Order } from './order.js';
@@ -13,4 +14,4 @@ export {
 export type { ProxyStore } from './store.js';
 export { MemoryStore } from './store.js';
 export { RedisStore, StoreUnavailableError, type RedisStoreOptions } from './redis-store.js';
-export type { Logger, LogRecord } from './log.js';
+export { createLogger, type Logger, type LoggerOptions, type LogLevel, type LogRecord } from './log.js';

@@ -4,9 +4,10 @@
  * and the queues close, and the process exits 0.
  */
 import type { Server, ServerResponse } from 'node:http';
-import { closeProxyApp, createProxyApp } from './app.js';
+import { closeProxyApp, createProxyApp, metricsOf } from './app.js';
 import type { ProxyConfig } from './config.js';
-import { jsonLineLogger, type Logger } from './log.js';
+import { createLogger, type Logger } from './log.js';
+import { serveMetrics } from './metrics.js';
 import { serveProxy } from './node-server.js';
 import { RedisStore } from './redis-store.js';
 
@@ -64,7 +65,7 @@ export async function startProxy(
   config: ProxyConfig,
   options: { logger?: Logger; hostname?: string; graceMs?: number } = {},
 ): Promise<RunningProxy> {
-  const log = options.logger ?? jsonLineLogger;
+  const log = options.logger ?? createLogger({ level: config.logLevel });
   for (const warning of config.warnings) log({ level: 'warn', msg: warning });
   // Several instances behind a load balancer share one Redis for the invoice lock, the replay guard, the events' queues
   // and the rate limit.
@@ -84,6 +85,18 @@ export async function startProxy(
     server.once('error', reject);
   });
   const requests = trackInFlight(server);
+  // Metrics on their own port only, never on the public one (docs/metrics.md).
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(metricsOf(app)!, {
+          port: config.metricsPort,
+          hostname: options.hostname ?? '0.0.0.0',
+        }).catch(async (err: unknown) => {
+          server.close();
+          await closeProxyApp(app);
+          throw err;
+        });
   log({
     level: 'info',
     msg: 'listening',
@@ -91,6 +104,7 @@ export async function startProxy(
     mode: config.epay.tokenMode,
     store: config.redisUrl === undefined ? 'memory' : 'redis',
     webhooks: config.webhooks !== undefined,
+    ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
   });
 
   let stopping: Promise<boolean> | undefined;
@@ -112,7 +126,7 @@ export async function startProxy(
       clearTimeout(timer);
       if (!finished) log({ level: 'error', msg: 'stopped with requests unanswered', inFlight: requests.count() });
       server.closeAllConnections();
-      await closeProxyApp(app);
+      await Promise.allSettled([closeProxyApp(app), metricsServer?.close()]);
       log({ level: 'info', msg: 'stopped' });
       return finished;
     })();

@@ -56,11 +56,20 @@ async function startCommand(extraEnv: Record<string, string> = {}) {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  await new Promise<void>((resolve, reject) => {
-    const check = () => (/"msg":"listening"/.test(output) ? resolve() : undefined);
-    child.stdout!.on('data', check);
-    void exited.then(() => reject(new Error(`exited before listening:\n${output}`)));
-  });
+  // Ready once /healthz answers (the `listening` line is not written under LOG_LEVEL=warn).
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (const end = Date.now() + 20_000; ; ) {
+    if (gone || Date.now() > end) throw new Error(`did not start:\n${output}`);
+    if (
+      await fetch(`${url}/healthz`).then(
+        (res) => res.ok,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
   return { child, url, exited, output: () => output };
 }
 
@@ -143,6 +152,39 @@ describe('SIGTERM to epay-applepay-proxy', () => {
     } finally {
       await redis.stop();
     }
+  });
+
+  it('METRICS_PORT: metrics on that port alone, one JSON line per request with its id; both ports close on SIGTERM', async () => {
+    const metricsPort = await freePort();
+    const proxy = await startCommand({ METRICS_PORT: String(metricsPort) });
+    expect(proxy.output()).toContain(`"metricsPort":${metricsPort}`);
+    const o = await order({ amount: SCENARIO_AMOUNT.paid });
+    const r = await post(`${proxy.url}/applepay/payments`, {
+      order: o,
+      payment: payment(s.apple, { amount: SCENARIO_AMOUNT.paid, pan: TEST_PAN }),
+    });
+    expect(r.json.status).toBe('paid');
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(scraped).toMatch(/epay_applepay_payments_total\{step="authorize",outcome="paid"\} 1/);
+    expect(scraped).toMatch(/epay_applepay_bank_request_duration_seconds_count\{endpoint="cryptopay"\} 1/);
+    expect((await fetch(`${proxy.url}/metrics`)).status).toBe(404);
+    const line = proxy
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"path":"/applepay/payments"'));
+    expect(JSON.parse(line!)).toMatchObject({ level: 'info', method: 'POST', status: 200, reqId: expect.any(String) });
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exited).toEqual({ code: 0, signal: null });
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+  });
+
+  it('LOG_LEVEL=warn: no line per request', async () => {
+    const proxy = await startCommand({ LOG_LEVEL: 'warn' });
+    expect((await fetch(`${proxy.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${proxy.url}/nowhere`)).status).toBe(404);
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exited).toEqual({ code: 0, signal: null });
+    expect(proxy.output()).not.toContain('"path":');
   });
 
   it('idle: SIGTERM and SIGINT each stop it with exit 0', async () => {

@@ -1,6 +1,7 @@
 /** @module Requests an Apple Pay merchant session from Apple's gateway over mutual TLS with the Merchant Identity certificate. */
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
+import { type CallResult, resultOfStatus } from '../call-result.js';
 import { ProxyError } from '../errors.js';
 
 /** Apple closes the payment sheet after 30 s; leave most of that for the rest of the page's work. */
@@ -22,6 +23,8 @@ export interface MerchantSessionClientOptions {
    * local gateway). Without it the process defaults apply, including `NODE_EXTRA_CA_CERTS`.
    */
   ca?: string | string[];
+  /** Told how each call to Apple went and how long it took (the proxy's metrics). Must not throw. */
+  observe?: (result: CallResult, seconds: number) => void;
 }
 
 /** The client the `/applepay/session` route uses. */
@@ -68,6 +71,9 @@ export function createMerchantSessionClient(o: MerchantSessionClientOptions): Me
 
   return {
     async requestSession(url, initiativeContext, signal) {
+      const started = performance.now();
+      // How the call ended, for the metrics: set where it fails.
+      let result: CallResult = 'ok';
       const timeout = AbortSignal.timeout(timeoutMs);
       const body = JSON.stringify({
         merchantIdentifier: o.merchantIdentifier,
@@ -75,48 +81,59 @@ export function createMerchantSessionClient(o: MerchantSessionClientOptions): Me
         initiative: 'web',
         initiativeContext,
       });
-      let text: string;
-      let statusCode: number;
       try {
-        const response = await request(url, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-        statusCode = response.statusCode;
-        if (statusCode < 200 || statusCode > 299) {
-          await response.body.dump().catch(() => undefined);
-          throw unavailable(
-            statusCode >= 300 && statusCode < 400 ? `a redirect (${statusCode})` : `HTTP ${statusCode}`,
-          );
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of response.body as AsyncIterable<Buffer>) {
-          size += chunk.length;
-          if (size > MAX_MERCHANT_SESSION_BYTES) {
-            response.body.destroy();
-            throw unavailable('the answer is too large');
+        let text: string;
+        try {
+          const response = await request(url, {
+            method: 'POST',
+            dispatcher: agent,
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body,
+            signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          });
+          const statusCode = response.statusCode;
+          if (statusCode < 200 || statusCode > 299) {
+            result = resultOfStatus(statusCode);
+            await response.body.dump().catch(() => undefined);
+            throw unavailable(
+              statusCode >= 300 && statusCode < 400 ? `a redirect (${statusCode})` : `HTTP ${statusCode}`,
+            );
           }
-          chunks.push(chunk);
+          const chunks: Buffer[] = [];
+          let size = 0;
+          for await (const chunk of response.body as AsyncIterable<Buffer>) {
+            size += chunk.length;
+            if (size > MAX_MERCHANT_SESSION_BYTES) {
+              result = 'invalid';
+              response.body.destroy();
+              throw unavailable('the answer is too large');
+            }
+            chunks.push(chunk);
+          }
+          text = Buffer.concat(chunks).toString('utf8');
+        } catch (err) {
+          if (err instanceof ProxyError) throw err;
+          if (timeout.aborted) {
+            result = 'timeout';
+            throw unavailable(`no answer within ${timeoutMs} ms`, err);
+          }
+          result = 'network';
+          throw unavailable('the gateway could not be reached', err);
         }
-        text = Buffer.concat(chunks).toString('utf8');
-      } catch (err) {
-        if (err instanceof ProxyError) throw err;
-        if (timeout.aborted) throw unavailable(`no answer within ${timeoutMs} ms`, err);
-        throw unavailable('the gateway could not be reached', err);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+          result = 'invalid';
+          throw unavailable(json === undefined ? 'the answer is not JSON' : 'the answer is not a JSON object');
+        }
+        return json;
+      } finally {
+        o.observe?.(result, (performance.now() - started) / 1000);
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw unavailable('the answer is not JSON');
-      }
-      if (typeof json !== 'object' || json === null || Array.isArray(json))
-        throw unavailable('the answer is not a JSON object');
-      return json;
     },
     async close() {
       await agent.close();

@@ -1,5 +1,9 @@
-/** @module What every ePay call shares: the keep-alive agent, the API base, the credentials and the timeouts. */
+/**
+ * @module What every ePay call shares: the keep-alive agent, the API base, the credentials, the timeouts, and who is
+ * told how each call went (the metrics).
+ */
 import type { Agent } from 'undici';
+import type { CallResult } from '../call-result.js';
 
 export const TOKEN_TIMEOUT_MS = 5_000;
 export const PUBLIC_KEY_TIMEOUT_MS = 5_000;
@@ -39,10 +43,20 @@ export interface EpayCredentials {
   api: string;
 }
 
+/** The bank's endpoints, as the metrics name them. */
+export type BankEndpoint = 'token' | 'public_key' | 'cryptopay' | 'confirm' | 'status' | 'charge' | 'cancel' | 'refund';
+
+/**
+ * Told once per call to the bank: its endpoint, how it ended, and how long it took (undefined when it was never sent
+ * for lack of time). Must not throw, and must be cheap: it runs on the payment's path.
+ */
+export type BankCallObserver = (endpoint: BankEndpoint, result: CallResult, seconds: number | undefined) => void;
+
 export interface BankLine {
   agent: Agent;
   credentials: EpayCredentials;
   timeouts: EpayTimeouts;
+  observe?: BankCallObserver | undefined;
 }
 
 /** The time a call may take: its own cap, or what is left before the caller's deadline. */

@@ -4,7 +4,7 @@
  * the status call. Every call has its own timeout and never throws: answers are classified for the caller.
  */
 import type { Agent } from 'undici';
-import { type BankLine, DEFAULT_TIMEOUTS, type EpayTimeouts } from './bank-line.js';
+import { type BankCallObserver, type BankLine, DEFAULT_TIMEOUTS, type EpayTimeouts } from './bank-line.js';
 import type { ConfirmResult } from './confirm-result.js';
 import { sendConfirm } from './confirm.js';
 import { type CryptopayOutcome, sendCryptopay } from './cryptopay.js';
@@ -14,7 +14,7 @@ import { createPublicKeyCache } from './public-key-cache.js';
 import { checkStatus, type StatusOutcome, type StatusQuery } from './status.js';
 import { createTokenSource } from './tokens.js';
 
-export type { EpayTimeouts } from './bank-line.js';
+export type { BankCallObserver, BankEndpoint, EpayTimeouts } from './bank-line.js';
 export { classifyCryptopay, type CryptopayOutcome, NOT_FINAL_CODES } from './cryptopay.js';
 export type { OperationKind, OperationOutcome, OperationRequest } from './operations.js';
 export { STATUS_NOT_FOUND, STATUS_OK, type StatusOutcome, type StatusQuery } from './status.js';
@@ -29,6 +29,8 @@ export interface EpayClientOptions {
   agent?: Agent;
   /** Overrides of the default timeouts (tests shorten them; production keeps the defaults). */
   timeouts?: Partial<EpayTimeouts>;
+  /** Told how each call to the bank went (the proxy's metrics). */
+  observe?: BankCallObserver;
 }
 
 /**
@@ -51,6 +53,7 @@ export function createEpayClient(opts: EpayClientOptions) {
       api: opts.apiUrl.replace(/\/+$/, ''),
     },
     timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
+    observe: opts.observe,
   };
   const tokens = createTokenSource(line);
   const keys = createPublicKeyCache(line);

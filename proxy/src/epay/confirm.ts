@@ -15,7 +15,7 @@ export async function sendConfirm(
   token: string,
   deadline: number,
 ): Promise<ConfirmResult> {
-  const res = await bankCall(line.agent, `${line.credentials.api}/payment/confirm`, {
+  const res = await bankCall(line, 'confirm', `${line.credentials.api}/payment/confirm`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',

@@ -48,7 +48,7 @@ export async function sendCryptopay(
   token: string,
   deadline: number,
 ): Promise<CryptopayOutcome> {
-  const res = await bankCall(line.agent, `${line.credentials.api}/payment/cryptopay`, {
+  const res = await bankCall(line, 'cryptopay', `${line.credentials.api}/payment/cryptopay`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(body),

@@ -1,5 +1,7 @@
 /** @module One outbound HTTP call to the bank over a shared keep-alive undici Agent, classified by what is known to have happened. */
 import { Agent, request } from 'undici';
+import { type CallResult, resultOfStatus } from '../call-result.js';
+import type { BankEndpoint, BankLine } from './bank-line.js';
 
 /** TCP+TLS connect timeout for bank hosts. */
 export const CONNECT_TIMEOUT_MS = 3_000;
@@ -19,6 +21,16 @@ export type HttpOutcome =
  * Anything else (a reset, an unreachable host on an open keep-alive socket) may come after the request was written.
  */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Failures that mean the time ran out (the metrics' `timeout`), rather than the connection failing. */
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'TimeoutError',
+  'ETIMEDOUT',
+]);
+/** The reason of a call never sent because the caller's deadline had passed. */
+const NO_TIME_LEFT = 'no time left';
 
 export function createBankAgent(): Agent {
   return new Agent({
@@ -41,16 +53,40 @@ function errorCode(err: unknown): string {
   return typeof e?.name === 'string' ? e.name : 'unknown';
 }
 
+/** How a call ended, as the metrics label it. */
+export function callResult(outcome: HttpOutcome): CallResult {
+  if (outcome.kind === 'answer') return resultOfStatus(outcome.status);
+  return outcome.reason === NO_TIME_LEFT || TIMEOUT_CODES.has(outcome.reason) ? 'timeout' : 'network';
+}
+
+type BankRequest = { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; timeoutMs: number };
+
 /**
- * Sends one request. Never throws: every failure is an outcome, and never carries the request body.
- * Redirects are not followed (the bank's confirm answer is a redirect we read, not follow).
+ * Sends one request to an endpoint of the bank and tells the line's observer how it went. Never throws: every
+ * failure is an outcome, and never carries the request body. Redirects are not followed (the bank's confirm answer
+ * is a redirect we read, not follow).
+ *
+ * @example
+ * ```ts
+ * const res = await bankCall(line, 'status', `${line.credentials.api}/check-status/payment/transaction/${id}`, init);
+ * ```
  */
 export async function bankCall(
-  agent: Agent,
+  line: Pick<BankLine, 'agent' | 'observe'>,
+  endpoint: BankEndpoint,
   url: string,
-  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; timeoutMs: number },
+  init: BankRequest,
 ): Promise<HttpOutcome> {
-  if (init.timeoutMs <= 0) return { kind: 'not_sent', reason: 'no time left' };
+  if (!line.observe) return send(line.agent, url, init);
+  const started = performance.now();
+  const outcome = await send(line.agent, url, init);
+  const sent = !(outcome.kind === 'not_sent' && outcome.reason === NO_TIME_LEFT);
+  line.observe(endpoint, callResult(outcome), sent ? (performance.now() - started) / 1000 : undefined);
+  return outcome;
+}
+
+async function send(agent: Agent, url: string, init: BankRequest): Promise<HttpOutcome> {
+  if (init.timeoutMs <= 0) return { kind: 'not_sent', reason: NO_TIME_LEFT };
   try {
     const res = await request(url, {
       dispatcher: agent,

@@ -83,7 +83,7 @@ export async function sendOperation(
   if (request.kind !== 'cancel' && request.amount !== undefined) body.amount = request.amount;
   if (request.kind === 'refund' && request.externalId !== undefined) body.externalID = request.externalId;
   const url = `${line.credentials.api}/operation/${encodeURIComponent(request.id)}/${request.kind}`;
-  const res = await bankCall(line.agent, url, {
+  const res = await bankCall(line, request.kind, url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token.token}` },
     body: JSON.stringify(body),

@@ -19,7 +19,7 @@ export const PUBLIC_KEY_TTL_MS = 6 * 60 * 60_000;
  * ```
  */
 export function createPublicKeyCache(line: BankLine) {
-  const { agent, timeouts: t } = line;
+  const { timeouts: t } = line;
   let key: { object: KeyObject; der: string; at: number } | undefined;
   let keyFetch: Promise<boolean> | undefined;
 
@@ -30,7 +30,7 @@ export function createPublicKeyCache(line: BankLine) {
         // Reading a public file: safe to retry once.
         for (let attempt = 0; attempt < 2; attempt++) {
           if (attempt > 0) await sleep(FETCH_RETRY_DELAY_MS);
-          const res = await bankCall(agent, `${line.credentials.api}/public.rsa`, {
+          const res = await bankCall(line, 'public_key', `${line.credentials.api}/public.rsa`, {
             method: 'GET',
             timeoutMs: remaining(deadline, t.publicKeyMs),
           });

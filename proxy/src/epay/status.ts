@@ -54,7 +54,8 @@ export async function checkStatus(
   const tok = await terminalToken();
   if (!tok.ok) return { kind: 'no_answer', reason: tok.reason };
   const res = await bankCall(
-    line.agent,
+    line,
+    'status',
     `${line.credentials.api}/check-status/payment/transaction/${encodeURIComponent(scope.invoiceId)}`,
     {
       method: 'GET',

@@ -35,7 +35,7 @@ type Issued = { token: string; expiresAt: number };
  * ```
  */
 export function createTokenSource(line: BankLine) {
-  const { agent, credentials: c, timeouts: t } = line;
+  const { credentials: c, timeouts: t } = line;
   /** Per payment: the token asked for when its sheet opened, and the timer that drops it once it is too old to use. */
   const prefetched = new Map<string, { token: Promise<Issued | undefined>; timer?: NodeJS.Timeout }>();
   const scopeKey = (s: TokenScope) => `${s.invoiceId}|${s.amount}|${s.currency}`;
@@ -64,7 +64,7 @@ export function createTokenSource(line: BankLine) {
     // A token request changes nothing at the bank: safe to retry once on a network fault or a 5xx.
     for (let attempt = 0; attempt < 2; attempt++) {
       if (attempt > 0) await sleep(FETCH_RETRY_DELAY_MS);
-      const res = await bankCall(agent, c.oauthUrl, {
+      const res = await bankCall(line, 'token', c.oauthUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,

@@ -2,6 +2,7 @@
 import type { DecryptedCard } from '../applepay/payment-types.js';
 import type { ProxyConfig } from '../config.js';
 import type { EpayClient } from '../epay/client.js';
+import type { ProxyMetrics } from '../metrics.js';
 import type { Sealer } from '../seal.js';
 import type { ProxyStore } from '../store.js';
 import type { PaymentEvents } from '../webhooks/event-service.js';
@@ -20,4 +21,6 @@ export interface PaymentDeps {
   appleTokens: AppleTokenReader;
   /** With `WEBHOOK_URL`: the payment's outcomes become events (docs/webhooks.md). */
   events?: PaymentEvents;
+  /** Counts each payment's answer by outcome (docs/metrics.md). */
+  metrics?: ProxyMetrics;
 }

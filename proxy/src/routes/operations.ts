@@ -9,7 +9,9 @@ import type { EpayClient, OperationKind } from '../epay/client.js';
 import { ProxyError } from '../errors.js';
 import type { PaymentEvents } from '../webhooks/event-service.js';
 import type { HonoEnv } from '../hono-env.js';
+import { countOperations } from '../middleware/outcome-metrics.js';
 import { rateLimit } from '../middleware/rate-limit.js';
+import type { ProxyMetrics } from '../metrics.js';
 import { checkIdempotencyKey, once } from '../operations/idempotency.js';
 import { currentPayment, OPERATION_BUDGET_MS, operate } from '../operations/operate.js';
 import { paymentView } from '../operations/payment-view.js';
@@ -96,6 +98,7 @@ export function operationsRoutes(deps: {
   store: ProxyStore;
   keys: readonly string[];
   events?: Pick<PaymentEvents, 'operationDone'>;
+  metrics?: ProxyMetrics;
 }) {
   const app = new Hono<HonoEnv>();
   app.use('/operations/*', authenticate(deps.keys));
@@ -104,14 +107,14 @@ export function operationsRoutes(deps: {
     rateLimit(OPERATIONS_RATE_PER_MINUTE, (c) => c.get('operationsKey') ?? 'unknown'),
   );
 
-  app.get('/operations/payments/:invoiceId', async (c) => {
+  app.get('/operations/payments/:invoiceId', countOperations(deps.metrics, 'status'), async (c) => {
     const invoiceId = invoiceOf(c);
     const found = await currentPayment(deps, invoiceId, Date.now() + OPERATION_BUDGET_MS);
     return c.json({ status: 'ok', payment: paymentView(invoiceId, found) });
   });
 
   for (const kind of ['charge', 'cancel', 'refund'] as const satisfies readonly OperationKind[]) {
-    app.post(`/operations/payments/:invoiceId/${kind}`, async (c) => {
+    app.post(`/operations/payments/:invoiceId/${kind}`, countOperations(deps.metrics, kind), async (c) => {
       const invoiceId = invoiceOf(c);
       const key = checkIdempotencyKey(c.req.header('idempotency-key'));
       const text = await c.req.text();

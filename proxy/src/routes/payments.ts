@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { cleanPayment, cleanPaymentData, type PaymentEnvelope } from '../applepay/payment-shape.js';
 import type { HonoEnv } from '../hono-env.js';
+import { countPayments } from '../middleware/outcome-metrics.js';
 import { ProxyError } from '../errors.js';
 import type { ApplePayPayment } from '../applepay/payment-types.js';
 import { verifyOrder } from '../order.js';
@@ -32,7 +33,7 @@ export function parsePaymentRequest(body: unknown): { order: string; payment: Pa
 }
 
 export function paymentRoutes(deps: PaymentDeps) {
-  return new Hono<HonoEnv>().post('/applepay/payments', async (c) => {
+  return new Hono<HonoEnv>().post('/applepay/payments', countPayments(deps.metrics, 'authorize'), async (c) => {
     // Everything about the request is checked before takePayment claims the invoice or the token's replay key: a
     // refusal here leaves the order and the token free for a correct attempt.
     const { order: orderToken, payment: envelope } = parsePaymentRequest(await readJsonBody(c));

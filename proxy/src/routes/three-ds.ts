@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import type { HonoEnv } from '../hono-env.js';
+import { countPayments } from '../middleware/outcome-metrics.js';
 import { isThreeDsContext, mdDigest, type ThreeDsContext } from '../payment/answer.js';
 import type { PaymentDeps } from '../payment/deps.js';
 import { createThreeDsConfirmation } from '../payment/three-ds-confirmation.js';
@@ -18,7 +19,7 @@ const MAX_FIELD = 32 * 1024;
 
 export function threeDsRoutes(deps: PaymentDeps) {
   const confirmation = createThreeDsConfirmation(deps);
-  return new Hono<HonoEnv>().post('/3ds/callback', async (c) => {
+  return new Hono<HonoEnv>().post('/3ds/callback', countPayments(deps.metrics, '3ds_callback'), async (c) => {
     let ctx: ThreeDsContext;
     try {
       const unsealed = deps.sealer.unseal<unknown>(c.req.query('ctx') ?? '');

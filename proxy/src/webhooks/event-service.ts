@@ -8,6 +8,7 @@ import type { WebhookSettings } from '../config.js';
 import type { EpayClient } from '../epay/client.js';
 import { isPaid } from '../epay/status-names.js';
 import type { Logger } from '../log.js';
+import type { ProxyMetrics } from '../metrics.js';
 import { paymentView, stateOf, type PaymentView } from '../operations/payment-view.js';
 import type { Sealer } from '../seal.js';
 import { BullJobQueue } from './bullmq-queue.js';
@@ -76,6 +77,8 @@ export interface EventServiceOptions {
   epay: EpayClient;
   sealer: Sealer;
   log: Logger;
+  /** Counts each run of a delivery and of a status check by result (docs/metrics.md). */
+  metrics?: Pick<ProxyMetrics, 'webhookJob'>;
   /** Shared Redis: the queues live there (BullMQ). Undefined: in memory. */
   redisUrl?: string;
   timing?: Partial<EventTiming>;
@@ -106,9 +109,13 @@ export function createEventService(options: EventServiceOptions): PaymentEvents 
   const deliveries = queue<DeliveryJob>(
     'deliveries',
     (job) => deliverEvent(job, options.settings, timing.deliveryTimeoutMs),
-    (e) => logJob('webhook', e),
+    (e) => {
+      options.metrics?.webhookJob('deliveries', e);
+      logJob('webhook', e);
+    },
   );
   const checks = queue<CheckJob>('checks', check, (e) => {
+    options.metrics?.webhookJob('checks', e);
     // A check that found the payment still open is routine; only its end is worth a line.
     if (e.kind !== 'retry') logJob('status check', e);
   });
