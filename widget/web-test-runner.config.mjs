@@ -6,7 +6,9 @@
  */
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { a11ySnapshotPlugin } from '@web/test-runner-commands/plugins';
 import { formEcho } from './scripts/form-echo-middleware.mjs';
+import { appleSdkRoutes } from './test-support/apple-pay-sdk-routes.mjs';
 import { webkitLauncher } from './scripts/webkit-launcher.mjs';
 import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
@@ -43,9 +45,12 @@ export default {
   // another's, and one engine after the other keeps the timing-sensitive tests honest.
   concurrency: 1,
   concurrentBrowsers: 1,
-  // A real form post (3-D Secure) needs a server that answers it: see test/three-ds-form.test.ts.
-  middleware: [formEcho],
+  // A real form post (3-D Secure) needs a server that answers it: see test/three-ds-form.test.ts. Apple's SDK
+  // failing (404, a script that never arrives, one that defines nothing): see test/sdk-*.test.ts.
+  middleware: [formEcho, appleSdkRoutes],
   plugins: [
+    // The accessibility tree Chromium gives a screen reader (puppeteer's snapshot; Chromium only).
+    a11ySnapshotPlugin(),
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
   ],
   browsers: chosen.map((name) => launchers[name]()),

@@ -16,6 +16,12 @@ import { REPO_ROOT, WIDGET_CLASSIC_SCRIPT } from './web-build.js';
 export const PROXY_PREFIX = '/pay';
 /** The simulated Apple Pay, put in front of every page this server renders. */
 export const SIMULATOR_SCRIPT = '/simulator/simulated-apple-pay.js';
+/**
+ * The switch "Chrome with Apple's SDK" (`/?mode=apple-sdk`): no simulation in front of the page; the element loads this
+ * as its `sdk`, the simulated Apple Pay in its role of Apple's SDK script (demo/web/simulator/index.ts).
+ */
+export const SDK_MODE = 'apple-sdk';
+export const STAND_IN_SDK_URL = `${SIMULATOR_SCRIPT}?as=apple-pay-sdk`;
 /** Where the plain example loads the classic script from (a merchant copies the file to their site or a CDN). */
 export const CLASSIC_SCRIPT_URL = '/js/epay-applepay-button.iife.js';
 
@@ -39,6 +45,17 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 export function withSimulator(html: string): string {
   const tag = `<script src="${SIMULATOR_SCRIPT}"></script>`;
   return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => `${head}\n${tag}`) : tag + html;
+}
+
+/**
+ * Gives every `<epay-applepay-button>` of the page the stand-in of Apple's SDK as its `sdk`, as a merchant writes
+ * `sdk="apple"`; nothing is put in front of the page's scripts.
+ *
+ * @example
+ * withStandInSdk('<epay-applepay-button id="pay">'); // '<epay-applepay-button sdk="/simulator/…?as=apple-pay-sdk" id="pay">'
+ */
+export function withStandInSdk(html: string): string {
+  return html.replace(/<epay-applepay-button(?=[\s>])/gi, (tag) => `${tag} sdk="${STAND_IN_SDK_URL}"`);
 }
 
 /** Options of {@link startWebServer}. */
@@ -77,12 +94,12 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     if (transform) return new Response(await transform(await readFile(file, 'utf8')), { headers });
     return new Response(await readFile(file), { headers });
   };
-  const page = (path: string) => {
+  const page = (path: string, transform = withSimulator) => {
     const file = o.files.get(path);
-    return file ? sendFile(file, withSimulator) : new Response('Not found', { status: 404 });
+    return file ? sendFile(file, transform) : new Response('Not found', { status: 404 });
   };
 
-  app.get('/', () => page('/demo/web/index.html'));
+  app.get('/', (c) => page('/demo/web/index.html', c.req.query('mode') === SDK_MODE ? withStandInSdk : withSimulator));
   app.get('/examples', (c) => c.redirect('/examples/'));
   app.get('/examples/', (c) =>
     c.html(`<!DOCTYPE html><meta charset="utf-8"><title>Examples</title><h1>Integration examples</h1>

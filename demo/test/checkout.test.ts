@@ -15,6 +15,8 @@ const { url, sandbox } = inject('demo');
 /** Device PANs of the simulated wallet (demo/src/cards.ts): never in anything the browser receives. */
 const PANS = ['4400430100000001', '4400430100000011', '5169490100000051'];
 const OUTCOME = '#outcome[role=status]';
+/** What the demo server gives the element as its `sdk` in the mode "Chrome with Apple's SDK" (demo/src/web-server.ts). */
+const SDK_STAND_IN = '/simulator/simulated-apple-pay.js?as=apple-pay-sdk';
 const EVENT_LOG = testId('event-log');
 /** Stands for Safari's own ApplePaySession, defined before any script of the page runs. */
 const REAL_APPLE_PAY = `globalThis.ApplePaySession = class {
@@ -114,6 +116,52 @@ describe.each(chosenEngines())('the demo checkout in %s', (engine) => {
         expect(bodies.length).toBeGreaterThan(3);
         for (const body of bodies) for (const pan of PANS) expect(body).not.toContain(pan);
       }
+      await page.close();
+    },
+  );
+
+  it(
+    named(
+      "Chrome with Apple's SDK: the element loads the stand-in SDK itself, once, shows Apple's button, and pays with Visa 0001",
+    ),
+    async () => {
+      const page = await browser.newPage();
+      await page.open(`${url}?mode=apple-sdk`);
+      await until(() => page.text(testId('invoice'))).toMatch(/^\d{12}$/);
+      const invoiceId = (await page.text(testId('invoice')))!;
+      await until(() => page.text('#mode[role=note]')).toContain("Chrome with Apple's SDK");
+      expect(await page.text('.modes a[aria-current=page]')).toBe("Chrome with Apple's SDK");
+      // Nothing in front of the page: the one simulated-Apple script is the element's sdk, added by the element.
+      await until(() => page.text(EVENT_LOG)).toContain('epay-ready');
+      expect(
+        await page.evaluate<unknown>(
+          `[...document.scripts].filter((s) => s.src.includes('/simulator/')).map((s) => ({ path: new URL(s.src).pathname + new URL(s.src).search, crossorigin: s.getAttribute('crossorigin'), inHead: s.parentNode === document.head }))`,
+        ),
+      ).toEqual([{ path: SDK_STAND_IN, crossorigin: 'anonymous', inHead: true }]);
+      expect(await page.evaluate('window.EpayDemoSimulator.role')).toBe('sdk');
+      expect(await page.evaluate("'simulated' in window.ApplePaySession")).toBe(true);
+      expect(await page.evaluate("document.querySelector('#pay').getAttribute('sdk')")).toBe(SDK_STAND_IN);
+      await until(() => page.text(EVENT_LOG)).toContain('{ "available": true }');
+      const total = (await page.text(testId('total')))!;
+
+      // A real click on Apple's button (the stand-in's) in the element's shadow root opens the sheet.
+      await payWith(page, /0001/);
+      await until(() => page.text({ css: OUTCOME, text: 'Paid' })).toContain(
+        `Paid: order ${invoiceId}, ${total}, reference`,
+      );
+      await page.waitFor(SHEET, 'hidden');
+      await page.screenshot('sdk-paid');
+      expect(await ledgerOf(sandbox.bankUrl, invoiceId)).toEqual([
+        expect.objectContaining({ statusName: 'AUTH', reasonCode: '00', cardMask: '440043******0001' }),
+      ]);
+      const steps = ['epay-ready', 'epay-click', 'onvalidatemerchant', 'completeMerchantValidation', 'epay-success'];
+      await until(async () => {
+        const story = await page.evaluate<string>(
+          `[...document.querySelectorAll('${EVENT_LOG} li')].reverse().map((li) => li.textContent).join('\\n')`,
+        );
+        const at = steps.map((step) => story.indexOf(step));
+        return at.every((n, i) => n >= 0 && (i === 0 || n > at[i - 1]!)) ? 'in order' : story;
+      }).toBe('in order');
       await page.close();
     },
   );

@@ -15,7 +15,7 @@ const REORDER_DEBOUNCE_MS = 250;
 
 declare global {
   interface Window {
-    EpayDemoSimulator?: { installed: boolean };
+    EpayDemoSimulator?: { installed: boolean; role: 'sdk' | 'page' };
   }
   interface WindowEventMap {
     'epay-demo-simulator': CustomEvent<{ message: string }>;
@@ -33,13 +33,25 @@ const showOutcome = (text: string, tone?: 'ok' | 'fail') => {
   outcome.className = `outcome${tone ? ` ${tone}` : ''}`;
 };
 
-// Where Apple Pay really exists the simulation stays out (simulator/index.ts) and this says why the demo cannot pay.
+// The switch: the simulation in front of the page (`/`), or the element loading a stand-in of Apple's SDK through its
+// `sdk` attribute (`/?mode=apple-sdk`, which the demo server renders into the element). Where Apple Pay really exists
+// neither is installed (simulator/index.ts) and this says why the demo cannot pay.
+const sdkMode = button.hasAttribute('sdk');
+$(sdkMode ? '#mode-sdk' : '#mode-simulated').setAttribute('aria-current', 'page');
+const afterTheBrowser =
+  'Everything after the browser is real: the proxy validates the merchant over mutual TLS with the sandbox Apple, ' +
+  'verifies and decrypts the token, and pays through the sandbox bank.';
 const mode = $<HTMLParagraphElement>('#mode');
-if (window.EpayDemoSimulator?.installed) {
+if (sdkMode && !('ApplePaySession' in window)) {
   mode.textContent =
-    'This browser has no Apple Pay, so the demo installed a simulated ApplePaySession: its sheet is drawn in this page. ' +
-    'Everything after the browser is real: the proxy validates the merchant over mutual TLS with the sandbox Apple, ' +
-    'verifies and decrypts the token, and pays through the sandbox bank.';
+    `Chrome with Apple's SDK: nothing is simulated in front of this page. The element (sdk="${button.getAttribute('sdk')}") ` +
+    "loads a stand-in of Apple's Apple Pay JS SDK, which defines ApplePaySession and Apple's <apple-pay-button> a " +
+    "moment later; where Apple's real SDK would show a code to scan with an iPhone, the stand-in draws its sheet in " +
+    `this page. ${afterTheBrowser}`;
+} else if (window.EpayDemoSimulator?.installed) {
+  mode.textContent =
+    "This browser has no Apple Pay, so the demo installed a simulated ApplePaySession and a stand-in of Apple's " +
+    `<apple-pay-button>, as a page that loads Apple's SDK itself would have them: its sheet is drawn in this page. ${afterTheBrowser}`;
 } else {
   mode.classList.add('real');
   mode.textContent =

@@ -32,8 +32,9 @@ const ORDER = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(
 )}.${b64url('bench-signature')}`;
 
 /**
- * The shop's page. A stand-in for Safari's ApplePaySession comes first (Safari defines it before any script runs);
- * the classic script is a plain <script src> after the element, as a merchant without a bundler writes it. When the
+ * The shop's page. A stand-in for Safari comes first (Safari defines it before any script runs): its ApplePaySession,
+ * and `CSS.supports` answering for Apple's native button as Safari does (outside Safari the element shows only Apple's
+ * SDK button, which this page does not load); the classic script is a plain <script src> after the element, as a merchant without a bundler writes it. When the
  * element has rendered (epay-ready, sent after its first update), the next animation frame is the one that paints
  * the button, and a message posted from that frame's callback runs after the frame: that moment is "painted".
  */
@@ -45,6 +46,8 @@ const PAGE = `<!doctype html>
     static canMakePayments() { return true; }
     begin() {} abort() {} completeMerchantValidation() {} completePayment() {}
   };
+  const supports = CSS.supports.bind(CSS);
+  CSS.supports = (...args) => (args[1] === '-apple-pay-button' ? true : supports(...args));
   window.__bench = new Promise((resolve) => {
     document.addEventListener('epay-ready', (event) => {
       requestAnimationFrame(() => {

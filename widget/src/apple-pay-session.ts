@@ -24,6 +24,8 @@ export interface ApplePaySessionConstructor {
   new (version: number, request: ApplePayPaymentRequest): ApplePaySessionLike;
   supportsVersion(version: number): boolean;
   canMakePayments(): boolean;
+  /** Apple Pay JS `1.latest` (Apple's SDK, recent Safari): whether this device can pay, and with which Wallet. */
+  applePayCapabilities?(merchantIdentifier: string): Promise<{ paymentCredentialStatus?: string }>;
   readonly STATUS_SUCCESS?: number;
   readonly STATUS_FAILURE?: number;
 }

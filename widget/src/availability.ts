@@ -1,6 +1,6 @@
 /** @module Pure rule: whether Apple Pay can be offered on this page, and with which Apple Pay JS version. */
 import type { ApplePaySessionConstructor } from './apple-pay-session.js';
-import type { EpayUnavailableReason } from './events.js';
+import type { ApplePayCapability, EpayUnavailableReason } from './events.js';
 
 /** The newest Apple Pay JS version the element knows; it counts down from here. */
 export const MAX_APPLE_PAY_VERSION = 14;
@@ -30,18 +30,25 @@ export function resolveSupportedVersion(Session: Pick<ApplePaySessionConstructor
 
 /**
  * Decides availability from the page's globals. The secure-context check comes before
- * `canMakePayments()`, which throws `InvalidAccessError` on an insecure page.
+ * `canMakePayments()`, which throws `InvalidAccessError` on an insecure page. With a `capability`
+ * (Apple's answer to `applePayCapabilities(merchantIdentifier)`), that answer replaces
+ * `canMakePayments()`: `applePayUnsupported` is `cannot_make_payments`, any other value lets the
+ * button show.
  *
  * @example
  * detectAvailability({ ApplePaySession: window.ApplePaySession, isSecureContext: window.isSecureContext });
+ * detectAvailability(window, 'paymentCredentialStatusUnknown'); // no canMakePayments() call
  */
-export function detectAvailability(env: { ApplePaySession?: unknown; isSecureContext: boolean }): Availability {
+export function detectAvailability(
+  env: { ApplePaySession?: unknown; isSecureContext: boolean },
+  capability?: ApplePayCapability,
+): Availability {
   const Session = env.ApplePaySession as ApplePaySessionConstructor | undefined;
   if (typeof Session !== 'function') return { available: false, reason: 'unsupported_browser' };
   if (!env.isSecureContext) return { available: false, reason: 'insecure_context' };
-  let canPay = false;
+  let canPay = !!capability && capability !== 'applePayUnsupported';
   try {
-    canPay = Session.canMakePayments() === true;
+    canPay ||= !capability && Session.canMakePayments() === true;
   } catch {
     canPay = false;
   }

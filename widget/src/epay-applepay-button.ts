@@ -1,8 +1,15 @@
 /** @module The `<epay-applepay-button>` element: attributes, rendering, and the order of one payment attempt. */
 import { type PropertyValues, ReactiveElement, css } from '@lit/reactive-element';
 import { type ApplePaySessionConstructor, PaymentSheet } from './apple-pay-session.js';
-import { detectAvailability } from './availability.js';
-import { type EpayEventDetailMap, type EpayEventName, emit } from './events.js';
+import { SDK_TIMEOUT_MS, loadApplePaySdk, sdkScriptUrl } from './apple-pay-sdk.js';
+import { type Availability, detectAvailability } from './availability.js';
+import {
+  type ApplePayCapability,
+  type EpayEventDetailMap,
+  type EpayEventName,
+  type EpayReadyDetail,
+  emit,
+} from './events.js';
 import { decodeOrderToken } from './order-token.js';
 import { buildPaymentRequest } from './payment-request.js';
 import { PROXY_TIMEOUT_MS, authorizePayment, requestMerchantSession } from './proxy-client.js';
@@ -10,8 +17,6 @@ import { postThreeDsForm } from './three-ds.js';
 
 /** The tag the element is defined under. */
 export const TAG_NAME = 'epay-applepay-button';
-
-const BUTTON_STYLES = ['black', 'white', 'white-outline'];
 
 /** One press of the button: its sheet, and whether its single outcome has been reported. */
 interface Attempt {
@@ -28,12 +33,22 @@ interface Attempt {
  * `epay-3ds`, `epay-declined`, `epay-cancel` or `epay-error`.
  *
  * Availability: shown only where `ApplePaySession` exists (Safari, or Apple's Apple Pay JS SDK),
- * the page is a secure context, `ApplePaySession.canMakePayments()` is true and a version from 14
- * down is supported. Otherwise the element is not displayed and `epay-ready` says why, with a
- * `reason` of `unsupported_browser`, `insecure_context`, `cannot_make_payments` or
- * `unsupported_version`. When `ApplePaySession` is missing while the page is still loading,
- * the check waits for the window's `load` (Apple's SDK script may define it late). The host carries
- * the `available` attribute while the button is shown.
+ * the page is a secure context, Apple Pay can pay and a version from 14 down is supported. "Can
+ * pay" is Apple's `applePayCapabilities(merchant-id)` where `merchant-id` is set and the session has
+ * that method (`applePayUnsupported` hides the button, the other answers show it, and `epay-ready`
+ * carries the answer as `capability`), else `canMakePayments()`. Otherwise the element is not
+ * displayed and `epay-ready` says why, with a `reason` of `unsupported_browser`,
+ * `insecure_context`, `cannot_make_payments`, `unsupported_version` or `sdk_unavailable`. When
+ * `ApplePaySession` is missing while the page is still loading and `sdk` is `none`, the check
+ * waits for the window's `load` (a script of the page may define it late). `epay-ready` fires once
+ * per element; the host carries the `available` attribute while the button is shown.
+ *
+ * Beyond Safari: with `sdk="apple"` (or the URL of a pinned or self-hosted copy) a browser without
+ * its own `ApplePaySession` (Chrome, Edge, Firefox) gets Apple's Apple Pay JS SDK, added once per
+ * page with `crossorigin="anonymous"` however many elements ask, and the customer pays by scanning
+ * a code with an iPhone. An SDK that fails to load (offline, blocked, refused by a
+ * Content-Security-Policy) or does not define `ApplePaySession` and `<apple-pay-button>` ends in
+ * `epay-ready` `{ available: false, reason: "sdk_unavailable" }` within 10 seconds.
  *
  * The order is read at click time: a missing, unreadable or expired order token does not hide the
  * button (a token can expire while the page sits open); the click reports `epay-error`
@@ -48,14 +63,19 @@ interface Attempt {
  * proxy's code, when it gave one, is in `proxyCode`). Any code the proxy gives on a payment
  * (`outcome_unknown`, `amount_mismatch`, `order_expired`, …) is passed through unchanged.
  *
- * In Safari the button is Apple's native one (`-webkit-appearance: -apple-pay-button`, with
- * `button-type`, `button-style` and the `locale` as `lang`); elsewhere (Apple's SDK) a look-alike
- * drawn in CSS. Either way it is a real `<button>`, keyboard-operable and labelled.
+ * In Safari the button is Apple's native one: a `<button>` with `-webkit-appearance:
+ * -apple-pay-button`, `button-type`, `button-style`, the `locale` as `lang`, and an `aria-label`
+ * ("Buy with Apple Pay"). Elsewhere it is Apple's own `<apple-pay-button>` from the SDK, in the
+ * shadow root, with `type`, `buttonstyle` and `locale` from those attributes and its size from the
+ * custom properties, all kept in step; Apple labels and draws it, and its inner button takes the
+ * keyboard. The element never draws a button of its own: outside Safari, with no
+ * `<apple-pay-button>` defined in time, it is `sdk_unavailable`. Either way the session is created
+ * and begun synchronously inside the button's click.
  *
  * @summary Apple Pay button that pays through the ePay proxy.
  * @tag epay-applepay-button
  *
- * @fires {CustomEvent<{available: boolean, reason?: string}>} epay-ready - Availability is known.
+ * @fires {CustomEvent<{available: boolean, reason?: string, capability?: string}>} epay-ready - Availability is known, once per element; `capability` is Apple's `paymentCredentialStatus` where it was asked.
  * @fires {CustomEvent<{}>} epay-click - The button was pressed, before the sheet opens. Cancelable: cancel to keep the sheet closed.
  * @fires {CustomEvent<{payment: {id: string, invoiceId: string, amount: number, currency: string, reference: string}}>} epay-success - Paid without 3-D Secure.
  * @fires {CustomEvent<{action: string, fields: {PaReq: string, MD: string, TermUrl: string}}>} epay-3ds - The bank asks for 3-D Secure; the element then posts the form. Cancelable: cancel to post it yourself.
@@ -63,7 +83,7 @@ interface Attempt {
  * @fires {CustomEvent<{}>} epay-cancel - The customer closed the sheet.
  * @fires {CustomEvent<{code: string, message: string, proxyCode?: string}>} epay-error - Anything else went wrong; on a payment `code` is the proxy's when it gave one. A refused merchant validation is `session_refused`, with the proxy's code in `proxyCode` when it gave one.
  *
- * @csspart button - The `<button>` (Apple's native button in Safari, a look-alike elsewhere).
+ * @csspart button - The button: a `<button>` drawn by Safari as Apple's native button, or Apple's `<apple-pay-button>` elsewhere.
  *
  * @cssproperty [--epay-applepay-button-width=240px] - Width of the button.
  * @cssproperty [--epay-applepay-button-height=44px] - Height of the button.
@@ -72,6 +92,8 @@ interface Attempt {
  * @example
  * ```html
  * <epay-applepay-button proxy="https://pay.example.kz" order="eyJhbGciOi…" label="Example Shop"></epay-applepay-button>
+ * <!-- Chrome, Edge and Firefox too, through Apple's SDK and an iPhone: -->
+ * <epay-applepay-button sdk="apple" merchant-id="merchant.kz.example" proxy="https://pay.example.kz" order="eyJhbGciOi…"></epay-applepay-button>
  * ```
  */
 export class EpayApplePayButton extends ReactiveElement {
@@ -87,21 +109,21 @@ export class EpayApplePayButton extends ReactiveElement {
     buttonStyle: { type: String, attribute: 'button-style' },
     locale: { type: String },
     disabled: { type: Boolean, reflect: true },
+    sdk: { type: String },
+    merchantId: { type: String, attribute: 'merchant-id' },
     proxyTimeout: { attribute: false },
     ready: { state: true, attribute: false },
   };
 
-  // Compact on purpose: the template's whitespace ships in the bundle. Colours and font apply to
-  // the look-alike only: author styles on Safari's native button would switch its drawing off.
+  // Compact on purpose: the template's whitespace ships in the bundle. No colour, border or font:
+  // author styles on Safari's native button would switch its drawing off, and Apple's element
+  // draws itself. Its size comes through Apple's documented custom properties.
   static override styles = css`
 :host{display:inline-block;vertical-align:middle}
 :host(:not([available])),:host([hidden]){display:none}
-button{box-sizing:border-box;width:var(--epay-applepay-button-width,240px);height:var(--epay-applepay-button-height,44px);border-radius:var(--epay-applepay-button-border-radius,6px);margin:0;cursor:pointer}
-.native{-webkit-appearance:-apple-pay-button}
-button:not(.native){display:flex;align-items:center;justify-content:center;padding:0 12px;border:0;font:500 16px -apple-system,system-ui,sans-serif;white-space:nowrap;overflow:hidden;background:#000;color:#fff}
-button.white,button.white-outline{background:#fff;color:#000}
-button.white-outline{border:1px solid}
-:disabled{opacity:.5;cursor:default}`;
+button{-webkit-appearance:-apple-pay-button;box-sizing:border-box;width:var(--epay-applepay-button-width,240px);height:var(--epay-applepay-button-height,44px);border-radius:var(--epay-applepay-button-border-radius,6px);margin:0;cursor:pointer}
+apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px);--apple-pay-button-width:var(--epay-applepay-button-width,240px);--apple-pay-button-height:var(--epay-applepay-button-height,44px);--apple-pay-button-border-radius:var(--epay-applepay-button-border-radius,6px);--apple-pay-button-padding:0;--apple-pay-button-box-sizing:border-box}
+:disabled,[inert]{opacity:.5;cursor:default}`;
 
   /** Base URL of the proxy, absolute or a same-origin path. Required. */
   declare proxy: string;
@@ -126,6 +148,20 @@ button.white-outline{border:1px solid}
   /** Disables the button. */
   declare disabled: boolean;
   /**
+   * Apple's Apple Pay JS SDK for browsers without their own `ApplePaySession` (Chrome, Edge,
+   * Firefox): `none` (the browser's own, or an SDK the page loaded itself), `apple` (Apple's
+   * `https://applepay.cdn-apple.com/jsapi/1.latest/apple-pay-sdk.js`), or the URL of a pinned or
+   * self-hosted copy (https, or a same-origin path). Loaded once per page, never where the browser
+   * has its own `ApplePaySession`. Read when the element is first connected.
+   */
+  declare sdk: string;
+  /**
+   * The Apple merchant identifier (`merchant.kz.example`): with it, availability is Apple's
+   * `applePayCapabilities(merchantId)` where the session has that method. Read when the element is
+   * first connected.
+   */
+  declare merchantId: string;
+  /**
    * Milliseconds the element waits for each proxy call before it closes the sheet with
    * `epay-error` `timeout`. At most (and by default) 27000, below Apple's 30 s per step.
    */
@@ -133,7 +169,9 @@ button.white-outline{border:1px solid}
   /** The availability found on connect; null while Apple Pay is not offered. */
   declare private ready: { version: number; Session: ApplePaySessionConstructor; native: boolean } | null;
   private attempt: Attempt | null = null;
-  private button?: HTMLButtonElement;
+  /** Safari's native `<button>` or Apple's `<apple-pay-button>`, once Apple Pay is offered. */
+  private control?: HTMLElement;
+  private checked = false;
 
   constructor() {
     super();
@@ -148,6 +186,8 @@ button.white-outline{border:1px solid}
     this.buttonStyle = 'black';
     this.locale = '';
     this.disabled = false;
+    this.sdk = 'none';
+    this.merchantId = '';
     this.proxyTimeout = PROXY_TIMEOUT_MS;
     this.ready = null;
   }
@@ -159,50 +199,98 @@ button.white-outline{border:1px solid}
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!('ApplePaySession' in window) && document.readyState !== 'complete') {
-      addEventListener('load', () => this.isConnected && this.checkAvailability(), { once: true });
-    } else {
-      this.checkAvailability();
+    if (!this.checked) {
+      this.checked = true;
+      void this.checkAvailability();
     }
   }
 
   /**
-   * Draws the one `<button>` with DOM calls. Lit's template layer (lit-html) would add about 3 kB
-   * gzip to the classic script for a single element; properties, attributes and adopted styles
-   * are Lit's ReactiveElement.
+   * Draws Safari's native `<button>` or Apple's `<apple-pay-button>` with DOM calls, once Apple Pay
+   * is offered. Lit's template layer (lit-html) would add about 3 kB gzip to the classic script for
+   * a single element; properties, attributes and adopted styles are Lit's ReactiveElement.
    */
   protected override update(changed: PropertyValues): void {
     super.update(changed);
-    const button = (this.button ??= this.createButton());
-    const native = this.ready?.native;
-    const text = buttonText(this.buttonType);
-    button.className = native ? 'native' : BUTTON_STYLES.includes(this.buttonStyle) ? this.buttonStyle : 'black';
-    button.textContent = native ? '' : text;
-    button.setAttribute('aria-label', text);
-    button.disabled = this.disabled;
-    if (this.locale) button.lang = this.locale;
-    else button.removeAttribute('lang');
-    // Through the CSSOM, not a style attribute, so a strict style-src CSP does not block it.
-    button.style.setProperty('-apple-pay-button-type', this.buttonType);
-    button.style.setProperty('-apple-pay-button-style', this.buttonStyle);
+    const ready = this.ready;
+    if (!ready) return;
+    const control = (this.control ??= this.createControl(ready.native ? 'button' : 'apple-pay-button'));
+    const setOrRemove = (name: string, value: string) =>
+      value ? control.setAttribute(name, value) : control.removeAttribute(name);
+    if (control instanceof HTMLButtonElement) {
+      control.setAttribute('aria-label', buttonText(this.buttonType));
+      control.disabled = this.disabled;
+      setOrRemove('lang', this.locale);
+      // Through the CSSOM, not a style attribute, so a strict style-src CSP does not block it.
+      control.style.setProperty('-apple-pay-button-type', this.buttonType);
+      control.style.setProperty('-apple-pay-button-style', this.buttonStyle);
+    } else {
+      // Apple's element reads these, then labels and draws its own inner button from them.
+      setOrRemove('type', this.buttonType);
+      setOrRemove('buttonstyle', this.buttonStyle);
+      setOrRemove('locale', this.locale);
+      // Out of reach of the pointer, the keyboard and assistive technology while disabled.
+      control.inert = this.disabled;
+    }
   }
 
-  private createButton(): HTMLButtonElement {
-    const button = document.createElement('button');
-    button.setAttribute('part', 'button');
-    button.addEventListener('click', () => this.onClick());
-    this.renderRoot.append(button);
-    return button;
+  private createControl(tag: string): HTMLElement {
+    const control = document.createElement(tag);
+    control.setAttribute('part', 'button');
+    // On the control itself: Apple's element stops its clicks from bubbling past it.
+    control.addEventListener('click', () => this.onClick());
+    this.renderRoot.append(control);
+    return control;
   }
 
-  private checkAvailability(): void {
-    const found = detectAvailability(window);
-    this.ready = found.available ? { ...found, native: supportsNativeButton() } : null;
+  /**
+   * Finds out, once, whether Apple Pay is offered, loading Apple's SDK where `sdk` asks and the
+   * browser has no `ApplePaySession`; every wait on the SDK ends within SDK_TIMEOUT_MS.
+   */
+  private async checkAvailability(): Promise<void> {
+    // A microtask later: attributes and properties set right after the element was added count.
+    await 0;
+    const hasSession = () => 'ApplePaySession' in window;
+    const src = sdkScriptUrl(this.sdk, document.baseURI, location.origin);
+    if (!hasSession() && src === null && document.readyState !== 'complete') {
+      await new Promise((loaded) => addEventListener('load', loaded, { once: true }));
+    }
+    const until = Date.now() + SDK_TIMEOUT_MS;
+    const within = <T>(work: Promise<T>, late: T) =>
+      Promise.race([work, new Promise<T>((resolve) => setTimeout(resolve, until - Date.now(), late))]);
+    // Apple's SDK only where the browser has no ApplePaySession of its own: never in Safari.
+    const sdkOk = hasSession() || src === null || (!!src && (await within(loadApplePaySdk(src), false)));
+    const capability = sdkOk ? await within(this.capability(), undefined) : undefined;
+    const native = supportsNativeButton();
+    let found: Availability = sdkOk ? detectAvailability(window, capability) : unavailable;
+    // Outside Safari the button is Apple's <apple-pay-button>, never one drawn here: the SDK must have defined it.
+    const appleButton = () =>
+      within(
+        customElements.whenDefined('apple-pay-button').then(() => true),
+        false,
+      );
+    if (found.available && !native && !(await appleButton())) found = unavailable;
+    this.ready = found.available ? { ...found, native } : null;
     this.toggleAttribute('available', found.available);
-    // After the first render, so a listener added right after the element was created still hears it.
-    void this.updateComplete.then(() =>
-      emit(this, 'epay-ready', found.available ? { available: true } : { available: false, reason: found.reason }),
-    );
+    const detail: EpayReadyDetail = found.available ? { available: true } : { available: false, reason: found.reason };
+    if (capability) detail.capability = capability;
+    // After the first render with the button, so a listener added right after the element was created still hears it.
+    await this.updateComplete;
+    emit(this, 'epay-ready', detail);
+  }
+
+  /** Apple's `applePayCapabilities(merchant-id)` where it can be asked; undefined otherwise, or when it fails. */
+  private async capability(): Promise<ApplePayCapability | undefined> {
+    const Session = (window as { ApplePaySession?: ApplePaySessionConstructor }).ApplePaySession;
+    const id = (this.merchantId || '').trim();
+    if (!id || !isSecureContext || typeof Session?.applePayCapabilities !== 'function') return undefined;
+    try {
+      const status = (await Session.applePayCapabilities(id))?.paymentCredentialStatus;
+      return typeof status === 'string' ? status : undefined;
+    } catch {
+      // Apple could not be asked (offline, refused): canMakePayments() decides instead.
+      return undefined;
+    }
   }
 
   /** Everything up to `begin()` runs synchronously: Safari refuses a sheet opened after an await. */
@@ -296,6 +384,8 @@ button.white-outline{border:1px solid}
     }
   }
 }
+
+const unavailable: Availability = { available: false, reason: 'sdk_unavailable' };
 
 /** Apple's native button exists only in Safari's engine. */
 function supportsNativeButton(): boolean {

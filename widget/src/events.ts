@@ -9,12 +9,33 @@ export type EpayUnavailableReason =
   /** `ApplePaySession.canMakePayments()` is false (no Apple Pay on this device, or it threw). */
   | 'cannot_make_payments'
   /** No Apple Pay JS version from 14 down to 1 is supported. */
-  | 'unsupported_version';
+  | 'unsupported_version'
+  /**
+   * Apple's Apple Pay JS SDK cannot be used: its script (the `sdk` attribute) failed to load (offline,
+   * blocked, refused by a Content-Security-Policy, an address that is neither https nor same-origin)
+   * or did not define `ApplePaySession` and `<apple-pay-button>` in time; or, outside Safari, no
+   * `<apple-pay-button>` to show.
+   */
+  | 'sdk_unavailable';
+
+/**
+ * Apple's `paymentCredentialStatus`, from `ApplePaySession.applePayCapabilities(merchantIdentifier)`:
+ * `applePayUnsupported` hides the button, the others show it (`paymentCredentialsAvailable`: offer
+ * Apple Pay first; `paymentCredentialsUnavailable`: offer it, but not as the only or default way).
+ */
+export type ApplePayCapability =
+  | 'paymentCredentialsAvailable'
+  | 'paymentCredentialStatusUnknown'
+  | 'paymentCredentialsUnavailable'
+  | 'applePayUnsupported'
+  | (string & {});
 
 /** `epay-ready`: availability is known. */
 export interface EpayReadyDetail {
   available: boolean;
   reason?: EpayUnavailableReason;
+  /** Apple's answer to `applePayCapabilities`, when `merchant-id` is set and the session has the method. */
+  capability?: ApplePayCapability;
 }
 
 /** `epay-click`: the customer pressed the button; cancel the event to keep the sheet closed. */

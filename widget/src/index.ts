@@ -11,4 +11,5 @@ export { decodeOrderToken } from './order-token.js';
 export type { OrderClaims, DecodedOrder } from './order-token.js';
 export { detectAvailability, resolveSupportedVersion, MAX_APPLE_PAY_VERSION } from './availability.js';
 export { PROXY_TIMEOUT_MS } from './proxy-client.js';
+export { APPLE_PAY_SDK_URL } from './apple-pay-sdk.js';
 export type * from './events.js';

@@ -6,9 +6,10 @@
 import '../src/index.js';
 import type { EpayApplePayButton } from '../src/epay-applepay-button.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { type FakeApplePay, installFakeApplePay } from '../test-support/fake-apple-pay-session.js';
+import type { FakeApplePay } from '../test-support/fake-apple-pay-session.js';
 import { type FakeProxy, type Reply, installFakeProxy, text } from './helpers/fake-proxy.js';
 import { catchPageErrors, makeOrder, mount, nextEvent, realClick, recordEvents, waitFor } from './helpers/page.js';
+import { installSafariApplePay } from './helpers/safari.js';
 
 let applePay: FakeApplePay;
 let proxy: FakeProxy;
@@ -17,7 +18,7 @@ let pageErrors: ReturnType<typeof catchPageErrors>;
 
 beforeEach(() => {
   pageErrors = catchPageErrors();
-  applePay = installFakeApplePay({ stepTimeoutMs: 3000 });
+  applePay = installSafariApplePay({ stepTimeoutMs: 3000 });
 });
 
 afterEach(() => {

@@ -6,12 +6,7 @@ import '../src/index.js';
 import type { EpayApplePayButton } from '../src/epay-applepay-button.js';
 import { buildPaymentRequest } from '../src/payment-request.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import {
-  type FakeApplePay,
-  FAKE_PAYMENT,
-  VALIDATION_URL,
-  installFakeApplePay,
-} from '../test-support/fake-apple-pay-session.js';
+import { type FakeApplePay, FAKE_PAYMENT, VALIDATION_URL } from '../test-support/fake-apple-pay-session.js';
 import {
   type FakeProxy,
   MERCHANT_SESSION,
@@ -34,6 +29,7 @@ import {
   recordEvents,
   waitFor,
 } from './helpers/page.js';
+import { installSafariApplePay } from './helpers/safari.js';
 
 const THREE_DS = {
   status: '3ds',
@@ -49,11 +45,12 @@ let log: EventLog & { stop(): void };
 let pageErrors: ReturnType<typeof catchPageErrors>;
 let el: EpayApplePayButton | undefined;
 
+/** Safari with Apple Pay (the fake session and the native button), and the fake proxy. */
 function setup(
-  options: Parameters<typeof installFakeApplePay>[0] = {},
+  options: Parameters<typeof installSafariApplePay>[0] = {},
   replies: Parameters<typeof installFakeProxy>[0] = {},
 ) {
-  applePay = installFakeApplePay({ stepTimeoutMs: 2000, ...options });
+  applePay = installSafariApplePay({ stepTimeoutMs: 2000, ...options });
   proxy = installFakeProxy(replies);
 }
 
@@ -130,7 +127,7 @@ describe('epay-ready', () => {
       deepEqual((await ready).detail, { available: false, reason });
       equal(host.available, false);
       equal(getComputedStyle(host).display, 'none');
-      equal(buttonOf(host).getBoundingClientRect().width, 0, 'nothing to click');
+      equal(host.shadowRoot!.querySelector('[part=button]'), null, 'nothing to click');
     });
   }
 

@@ -1,8 +1,8 @@
 /** @module The built ES module, imported as an app would import `@epay-applepay/widget`: it defines the element and exports the API. */
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { installFakeApplePay } from '../test-support/fake-apple-pay-session.js';
 import { PAID, installFakeProxy } from './helpers/fake-proxy.js';
 import { makeOrder, mount, nextEvent, realClick, waitFor } from './helpers/page.js';
+import { installSafariApplePay } from './helpers/safari.js';
 
 // A variable path: the type checker must not look for dist/ (tests may be type-checked before a build).
 const ES_BUILD = '../dist/epay-applepay-button.js';
@@ -29,7 +29,7 @@ describe('ES module build (import)', () => {
 
   it('pays end to end with the built module', async () => {
     await import(/* @vite-ignore */ ES_BUILD);
-    const applePay = installFakeApplePay({ stepTimeoutMs: 2000 });
+    const applePay = installSafariApplePay({ stepTimeoutMs: 2000 });
     const proxy = installFakeProxy();
     try {
       const el = await mount({ proxy: '/pay', order: makeOrder() });

@@ -8,9 +8,10 @@ import { buttonText, type EpayApplePayButton } from '../src/epay-applepay-button
 import { decodeOrderToken } from '../src/order-token.js';
 import { buildPaymentRequest, formatAmount } from '../src/payment-request.js';
 import { deepEqual, equal, ok } from './helpers/assert.js';
-import { type FakeApplePay, installFakeApplePay } from '../test-support/fake-apple-pay-session.js';
+import type { FakeApplePay } from '../test-support/fake-apple-pay-session.js';
 import { type FakeProxy, installFakeProxy } from './helpers/fake-proxy.js';
 import { makeOrder, mount, nextEvent, realClick } from './helpers/page.js';
+import { installSafariApplePay } from './helpers/safari.js';
 
 const ORDER = { invoiceId: '000123456', amount: 1500, currency: 'KZT', exp: 2_000_000_000 };
 
@@ -240,7 +241,7 @@ describe('the request the element opens the sheet with', () => {
   }
 
   it('never holds supportsEMV, whether the merchant sets it as an attribute or a property', async () => {
-    applePay = installFakeApplePay({ stepTimeoutMs: 2000 });
+    applePay = installSafariApplePay({ stepTimeoutMs: 2000 });
     proxy = installFakeProxy();
     el = await mount({
       proxy: 'https://pay.example.kz',

@@ -14,8 +14,11 @@ export function inSheet(css: string, text?: string | RegExp): Selector {
   return { css: `${SHEET} ${css}`, text };
 }
 
-/** The element's one button, in its shadow root, by its accessible label. */
-export const BUY_BUTTON = 'epay-applepay-button >>> button[aria-label="Buy with Apple Pay"]';
+/**
+ * The element's button by its accessible label: outside Safari, the `<button>` inside Apple's `<apple-pay-button>`
+ * (here the SDK stand-in's, in either mode of the demo), in the element's shadow root.
+ */
+export const BUY_BUTTON = 'epay-applepay-button >>> apple-pay-button >>> button[aria-label="Buy with Apple Pay"]';
 
 /**
  * An element with a `data-testid`.

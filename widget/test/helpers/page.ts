@@ -83,9 +83,13 @@ export function buttonOf(el: Element): HTMLButtonElement {
   return button;
 }
 
-/** A real mouse click at the centre of the element's button, through the browser's input pipeline (a trusted event with user activation). */
+/**
+ * A real mouse click at the centre of the element's button (its `part="button"`: Safari's `<button>` or Apple's
+ * `<apple-pay-button>`; the shadow root's `<button>` of any other host), through the browser's input pipeline (a
+ * trusted event with user activation).
+ */
 export async function realClick(el: Element): Promise<void> {
-  const rect = buttonOf(el).getBoundingClientRect();
+  const rect = (el.shadowRoot?.querySelector('[part="button"]') ?? buttonOf(el)).getBoundingClientRect();
   await sendMouse({
     type: 'click',
     position: [Math.round(rect.left + rect.width / 2), Math.round(rect.top + rect.height / 2)],
