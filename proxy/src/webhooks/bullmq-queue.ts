@@ -143,7 +143,7 @@ export class BullJobQueue<T> implements JobQueue<T> {
   /** Whether Redis answers a PING soon (a dropped connection may still say "ready" for a while). */
   async #answers(): Promise<boolean> {
     const [producer] = this.#connections;
-    if (!producer || producer.status !== 'ready') return false;
+    if (producer?.status !== 'ready') return false;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), REDIS_COMMAND_TIMEOUT_MS);
