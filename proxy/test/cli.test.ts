@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, main } from '../src/cli.js';
-import { invoiceOf, order, payment, post, SCENARIO_AMOUNT, type Stack, startStack, TEST_PAN } from './harness.js';
+import { type Stack, startStack, paidInvoice as harnessPaidInvoice } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 let s: Stack;
@@ -35,16 +35,7 @@ async function cli(args: string[], env: Record<string, string | undefined> = s.e
   return { code, out, err, json };
 }
 
-/** A paid order (AUTH: the sandbox terminal is two-stage), its invoice. */
-async function paidInvoice(amount: number = SCENARIO_AMOUNT.paid): Promise<string> {
-  const o = await order({ amount });
-  const r = await post(`${s.url}/applepay/payments`, {
-    order: o,
-    payment: payment(s.apple, { amount, pan: TEST_PAN }),
-  });
-  expect(r.json.status).toBe('paid');
-  return invoiceOf(o);
-}
+const paidInvoice = (amount?: number) => harnessPaidInvoice(s, amount);
 
 const bankOps = (invoiceId: string) =>
   s.bank.calls.filter((c) => c.path.startsWith('/operation/') && c.invoiceId === invoiceId);

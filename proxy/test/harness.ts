@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -225,6 +225,32 @@ export function order(claims: Partial<OrderClaims> = {}): Promise<string> {
     { invoiceId: nextInvoice(), amount: 1500, exp: Math.floor(Date.now() / 1000) + 600, ...claims },
     ORDER_SECRET,
   );
+}
+
+/**
+ * Pays an order through the stack's proxy and returns its invoice; fails unless the answer is `paid` (AUTH: the
+ * sandbox terminal is two-stage).
+ */
+export async function paidInvoice(s: Pick<Stack, 'url' | 'apple'>, amount: number = SCENARIO_AMOUNT.paid) {
+  const o = await order({ amount });
+  const r = await post(`${s.url}/applepay/payments`, {
+    order: o,
+    payment: payment(s.apple, { amount, pan: TEST_PAN }),
+  });
+  if (r.json.status !== 'paid') throw new Error(`expected paid, got ${JSON.stringify(r.json)}`);
+  return invoiceOf(o);
+}
+
+/** A loopback port free now (listened on and closed). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** An ApplePayPayment as the element posts it, with a token minted by the sandbox Apple. */

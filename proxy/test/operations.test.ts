@@ -4,7 +4,7 @@
  * capture, void and refund done once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoiceOf, order, payment, post, SCENARIO_AMOUNT, type Stack, startStack, TEST_PAN } from './harness.js';
+import { post, type Stack, startStack, paidInvoice as harnessPaidInvoice } from './harness.js';
 
 const KEY = 'operations-key-for-tests-0123456789abcdef';
 let s: Stack;
@@ -16,16 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
-/** A paid order (AUTH: the sandbox terminal is two-stage), its invoice. */
-async function paidInvoice(amount = SCENARIO_AMOUNT.paid): Promise<string> {
-  const o = await order({ amount });
-  const r = await post(`${s.url}/applepay/payments`, {
-    order: o,
-    payment: payment(s.apple, { amount, pan: TEST_PAN }),
-  });
-  expect(r.json.status).toBe('paid');
-  return invoiceOf(o);
-}
+const paidInvoice = (amount?: number) => harnessPaidInvoice(s, amount);
 
 async function op(
   invoiceId: string,

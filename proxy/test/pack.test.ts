@@ -6,13 +6,22 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoiceOf, order, payment, post, SCENARIO_AMOUNT, type Stack, startStack, TEST_PAN } from './harness.js';
+import {
+  freePort,
+  invoiceOf,
+  order,
+  payment,
+  post,
+  SCENARIO_AMOUNT,
+  type Stack,
+  startStack,
+  TEST_PAN,
+} from './harness.js';
 
 const run = promisify(execFile);
 const PROXY_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -104,12 +113,7 @@ describe('installed in an empty folder, run with plain node', () => {
   });
 
   it('start: pays against the sandbox bank, then SIGTERM stops it with exit 0', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const child = spawn(bin(), ['start'], {
       cwd: appDir(),

@@ -3,12 +3,21 @@
  * payment stops new connections, lets the payment get its answer, closes the store and exits 0.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startRedisServer } from './redis-server.js';
-import { invoiceOf, order, payment, post, SCENARIO_AMOUNT, type Stack, startStack, TEST_PAN } from './harness.js';
+import {
+  freePort,
+  invoiceOf,
+  order,
+  payment,
+  post,
+  SCENARIO_AMOUNT,
+  type Stack,
+  startStack,
+  TEST_PAN,
+} from './harness.js';
 
 const PROXY_DIR = fileURLToPath(new URL('..', import.meta.url));
 /** The sandbox bank's slow scenario answers after this: long enough to send SIGTERM while it is in flight. */
@@ -23,15 +32,6 @@ afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
   await s?.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** `node dist/cli.js start` on a free loopback port with the stack's settings; resolves once it listens. */
 async function startCommand(extraEnv: Record<string, string> = {}) {
@@ -93,20 +93,28 @@ async function until(condition: () => boolean, what: string, ms = 10_000) {
   }
 }
 
+/**
+ * Sends a payment of the bank's slow scenario; resolves once the bank has its cryptopay call, with the answer still to
+ * come (wrapped: an async function returning the promise itself would wait for it).
+ */
+async function slowPaymentAtTheBank(proxyUrl: string) {
+  const o = await order({ amount: SCENARIO_AMOUNT.slow });
+  const invoiceId = invoiceOf(o);
+  const answer = post(`${proxyUrl}/applepay/payments`, {
+    order: o,
+    payment: payment(s.apple, { amount: SCENARIO_AMOUNT.slow, pan: TEST_PAN }),
+  });
+  await until(
+    () => s.bank.calls.some((c) => c.invoiceId === invoiceId && c.path.includes('cryptopay')),
+    'the cryptopay call',
+  );
+  return { answer };
+}
+
 describe('SIGTERM to epay-applepay-proxy', () => {
   it('during a slow payment: no new connections, the payment gets its answer, exit 0', async () => {
     const proxy = await startCommand();
-    const o = await order({ amount: SCENARIO_AMOUNT.slow });
-    const invoiceId = invoiceOf(o);
-    const answer = post(`${proxy.url}/applepay/payments`, {
-      order: o,
-      payment: payment(s.apple, { amount: SCENARIO_AMOUNT.slow, pan: TEST_PAN }),
-    });
-    // The bank has the cryptopay call: the payment is in flight at the bank.
-    await until(
-      () => s.bank.calls.some((c) => c.invoiceId === invoiceId && c.path.includes('cryptopay')),
-      'the cryptopay call',
-    );
+    const { answer } = await slowPaymentAtTheBank(proxy.url);
     proxy.child.kill('SIGTERM');
     await until(() => proxy.output().includes('"msg":"stopping"'), 'the stopping line');
 
@@ -131,16 +139,7 @@ describe('SIGTERM to epay-applepay-proxy', () => {
     try {
       const proxy = await startCommand({ REDIS_URL: redis.url });
       expect(proxy.output()).toContain('"store":"redis"');
-      const o = await order({ amount: SCENARIO_AMOUNT.slow });
-      const invoiceId = invoiceOf(o);
-      const answer = post(`${proxy.url}/applepay/payments`, {
-        order: o,
-        payment: payment(s.apple, { amount: SCENARIO_AMOUNT.slow, pan: TEST_PAN }),
-      });
-      await until(
-        () => s.bank.calls.some((c) => c.invoiceId === invoiceId && c.path.includes('cryptopay')),
-        'the cryptopay call',
-      );
+      const { answer } = await slowPaymentAtTheBank(proxy.url);
       const clientsBefore = await redisClients(redis.url);
       expect(clientsBefore).toBeGreaterThan(0);
       proxy.child.kill('SIGTERM');

@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Starting a TypeScript entry through tsx takes a few seconds on a busy 2-core machine. */
@@ -48,15 +48,6 @@ function run(pkg: 'proxy' | 'sandbox', args: string[], env: Record<string, strin
     });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, until, exited, output: () => out + err };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Reads `KEY=value` lines as a shell's `set -a; . file` would (single quotes stripped). */
