@@ -1,5 +1,5 @@
 /** @module Wraps one ApplePaySession so that each complete*() and abort() runs at most once, never after the session ended. */
-import type { ApplePayPaymentRequest } from './payment-request.js';
+import type { ApplePayPaymentRequest, ApplePayShippingMethod } from './payment-request.js';
 
 /** What the element uses of Apple Pay JS's `ApplePaySession` instance (Safari or Apple's JS SDK). */
 export interface ApplePaySessionLike {
@@ -10,7 +10,17 @@ export interface ApplePaySessionLike {
   onvalidatemerchant: ((event: { validationURL: string }) => void) | null;
   onpaymentauthorized: ((event: { payment: ApplePayPaymentLike }) => void) | null;
   oncancel: ((event: unknown) => void) | null;
+  onshippingcontactselected?: ((event: { shippingContact: unknown }) => void) | null;
+  onshippingmethodselected?: ((event: { shippingMethod: ApplePayShippingMethod }) => void) | null;
+  /** Version 12 and later. */
+  oncouponcodechanged?: ((event: { couponCode: string }) => void) | null;
+  completeShippingContactSelection?(update: object): void;
+  completeShippingMethodSelection?(update: object): void;
+  completeCouponCodeChange?(update: object): void;
 }
+
+/** The sheet's updates, named by the session's method that completes each: `complete${kind}`. */
+export type SheetUpdateKind = 'ShippingContactSelection' | 'ShippingMethodSelection' | 'CouponCodeChange';
 
 /** `ApplePayPayment`: what the customer authorized; its `token` goes to the proxy untouched. */
 export interface ApplePayPaymentLike {
@@ -30,11 +40,15 @@ export interface ApplePaySessionConstructor {
   readonly STATUS_FAILURE?: number;
 }
 
-/** The three moments Apple hands to the page. Each handler runs at most once per sheet. */
+/**
+ * The moments Apple hands to the page. The first three run at most once per sheet; `update` runs each time the
+ * customer changes the shipping contact, the shipping method or the coupon code, while the sheet is open.
+ */
 export interface PaymentSheetHandlers {
   validateMerchant(validationURL: string): void;
   paymentAuthorized(payment: ApplePayPaymentLike): void;
   cancel(): void;
+  update(kind: SheetUpdateKind, change: object): void;
 }
 
 /**
@@ -69,6 +83,12 @@ export class PaymentSheet {
     session.onpaymentauthorized = (e) => this.once('p') && handlers.paymentAuthorized(e.payment);
     // After our own abort() or completePayment() the sheet is already over: no second outcome.
     session.oncancel = () => this.once('c') && ((this.ended = true), handlers.cancel());
+    session.onshippingcontactselected = (e) =>
+      this.ended || handlers.update('ShippingContactSelection', { contact: e.shippingContact });
+    session.onshippingmethodselected = (e) =>
+      this.ended || handlers.update('ShippingMethodSelection', { method: e.shippingMethod });
+    session.oncouponcodechanged = (e) =>
+      this.ended || handlers.update('CouponCodeChange', { couponCode: e.couponCode });
   }
 
   /** Opens the sheet; throws what Safari throws (the caller reports it). */
@@ -84,6 +104,22 @@ export class PaymentSheet {
   /** Closes the sheet with a check mark or a failure. @returns false when it was not (or could not be) called */
   completePayment(succeeded: boolean): boolean {
     return this.call('c', () => this.session.completePayment(this.status[succeeded ? 0 : 1]), true);
+  }
+
+  /**
+   * Completes the customer's change with what the sheet shows next (`completeShippingContactSelection`, …). Safari
+   * throws on a second completion, after the sheet ended, or on an update it cannot read.
+   *
+   * @returns false when the sheet is over or Safari refused the update
+   */
+  completeUpdate(kind: SheetUpdateKind, update: object): boolean {
+    if (this.ended) return false;
+    try {
+      (this.session as unknown as Record<string, (u: object) => void>)[`complete${kind}`]!(update);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Closes the sheet without a payment. @returns false when it was not (or could not be) called */

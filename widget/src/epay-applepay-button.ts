@@ -1,6 +1,6 @@
 /** @module The `<epay-applepay-button>` element: attributes, rendering, and the order of one payment attempt. */
 import { type PropertyValues, ReactiveElement, css } from '@lit/reactive-element';
-import { type ApplePaySessionConstructor, PaymentSheet } from './apple-pay-session.js';
+import { type ApplePaySessionConstructor, PaymentSheet, type SheetUpdateKind } from './apple-pay-session.js';
 import { SDK_TIMEOUT_MS, loadApplePaySdk, sdkScriptUrl } from './apple-pay-sdk.js';
 import { type Availability, detectAvailability } from './availability.js';
 import {
@@ -8,22 +8,40 @@ import {
   type EpayEventDetailMap,
   type EpayEventName,
   type EpayReadyDetail,
+  type EpaySheetError,
+  type EpaySheetUpdate,
   emit,
 } from './events.js';
-import { decodeOrderToken } from './order-token.js';
-import { buildPaymentRequest } from './payment-request.js';
+import { type OrderClaims, decodeOrderToken } from './order-token.js';
+import { buildPaymentRequest, sheetContent, totalLabel } from './payment-request.js';
 import { PROXY_TIMEOUT_MS, authorizePayment, requestMerchantSession } from './proxy-client.js';
 import { postThreeDsForm } from './three-ds.js';
 
 /** The tag the element is defined under. */
 export const TAG_NAME = 'epay-applepay-button';
 
-/** One press of the button: its sheet, and whether its single outcome has been reported. */
+/** Longest wait for a listener's `updateWith` promise: Apple ends the sheet after 30 s without the update. */
+export const UPDATE_TIMEOUT_MS = 20_000;
+
+/** The events of the sheet's updates, by the kind of update. */
+const UPDATE_EVENTS = {
+  ShippingContactSelection: 'epay-shipping-contact',
+  ShippingMethodSelection: 'epay-shipping-method',
+  CouponCodeChange: 'epay-coupon-code',
+} as const;
+
+/**
+ * One press of the button: its sheet, whether its single outcome has been reported, and the latest order (the
+ * token the payment sends and the claims the sheet shows), replaced by each accepted sheet update.
+ */
 interface Attempt {
   sheet?: PaymentSheet;
   settled: boolean;
   paying: boolean;
   validation: AbortController;
+  order: string;
+  claims: OrderClaims;
+  label: string;
 }
 
 /**
@@ -63,6 +81,17 @@ interface Attempt {
  * proxy's code, when it gave one, is in `proxyCode`). Any code the proxy gives on a payment
  * (`outcome_unknown`, `amount_mismatch`, `order_expired`, …) is passed through unchanged.
  *
+ * Express checkout: with `lineItems`, `shippingType`, `shippingMethods` and `shippingMethod` in
+ * the order, the sheet lists them above the total; `shipping-fields` asks for a delivery contact
+ * and `coupon-code` offers a coupon field (Apple Pay JS 12 and later). Each change on the sheet
+ * fires `epay-shipping-contact`, `epay-shipping-method` or `epay-coupon-code`; the listener calls
+ * `event.detail.updateWith(promise)` synchronously, the promise resolving to `{ order, errors? }`
+ * with an order the merchant's backend signed for the new price. The element takes that order as
+ * its `order` and shows its total, lines and methods, so the sheet shows what the proxy will
+ * verify; errors reach the sheet as Apple's `ApplePayError`. No listener, no call, a rejected
+ * promise, one still pending after 20 seconds, or an order for another invoice or currency keep
+ * the current order. The payment sends the latest order.
+ *
  * In Safari the button is Apple's native one: a `<button>` with `-webkit-appearance:
  * -apple-pay-button`, `button-type`, `button-style`, the `locale` as `lang`, and an `aria-label`
  * ("Buy with Apple Pay"). Elsewhere it is Apple's own `<apple-pay-button>` from the SDK, in the
@@ -77,8 +106,11 @@ interface Attempt {
  *
  * @fires {CustomEvent<{available: boolean, reason?: string, capability?: string}>} epay-ready - Availability is known, once per element; `capability` is Apple's `paymentCredentialStatus` where it was asked.
  * @fires {CustomEvent<{}>} epay-click - The button was pressed, before the sheet opens. Cancelable: cancel to keep the sheet closed.
- * @fires {CustomEvent<{payment: {id: string, invoiceId: string, amount: number, currency: string, reference: string}}>} epay-success - Paid without 3-D Secure.
- * @fires {CustomEvent<{action: string, fields: {PaReq: string, MD: string, TermUrl: string}}>} epay-3ds - The bank asks for 3-D Secure; the element then posts the form. Cancelable: cancel to post it yourself.
+ * @fires {CustomEvent<{payment: {id: string, invoiceId: string, amount: number, currency: string, reference: string}, billingContact?: object, shippingContact?: object, shippingMethod?: string}>} epay-success - Paid without 3-D Secure. The contacts when the sheet asked for them; `shippingMethod` is the paid order's selected method.
+ * @fires {CustomEvent<{action: string, fields: {PaReq: string, MD: string, TermUrl: string}, billingContact?: object, shippingContact?: object, shippingMethod?: string}>} epay-3ds - The bank asks for 3-D Secure; the element then posts the form. Cancelable: cancel to post it yourself.
+ * @fires {CustomEvent<{contact: object, updateWith: (update: Promise<{order?: string, errors?: {code: string, contactField?: string, message?: string}[]}>) => void}>} epay-shipping-contact - The customer chose a delivery address (Apple's redacted contact). Call `updateWith` synchronously with the re-priced order.
+ * @fires {CustomEvent<{method: {identifier: string, label: string, detail?: string, amount: string}, updateWith: (update: Promise<{order?: string}>) => void}>} epay-shipping-method - The customer chose a shipping method. Call `updateWith` synchronously with the re-priced order.
+ * @fires {CustomEvent<{couponCode: string, updateWith: (update: Promise<{order?: string, errors?: {code: string, contactField?: string, message?: string}[]}>) => void}>} epay-coupon-code - The customer entered or removed a coupon code (Apple Pay JS 12+). Call `updateWith` synchronously with the re-priced order.
  * @fires {CustomEvent<{code: string, bankCode: number|string|null, message: string}>} epay-declined - The bank declined the payment.
  * @fires {CustomEvent<{}>} epay-cancel - The customer closed the sheet.
  * @fires {CustomEvent<{code: string, message: string, proxyCode?: string}>} epay-error - Anything else went wrong; on a payment `code` is the proxy's when it gave one. A refused merchant validation is `session_refused`, with the proxy's code in `proxyCode` when it gave one.
@@ -105,6 +137,8 @@ export class EpayApplePayButton extends ReactiveElement {
     networks: { type: String },
     capabilities: { type: String },
     contactFields: { type: String, attribute: 'contact-fields' },
+    shippingFields: { type: String, attribute: 'shipping-fields' },
+    couponCode: { type: String, attribute: 'coupon-code' },
     buttonType: { type: String, attribute: 'button-type' },
     buttonStyle: { type: String, attribute: 'button-style' },
     locale: { type: String },
@@ -112,6 +146,7 @@ export class EpayApplePayButton extends ReactiveElement {
     sdk: { type: String },
     merchantId: { type: String, attribute: 'merchant-id' },
     proxyTimeout: { attribute: false },
+    updateTimeout: { attribute: false },
     ready: { state: true, attribute: false },
   };
 
@@ -139,6 +174,13 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
   declare capabilities: string;
   /** `requiredBillingContactFields`, comma-separated; `email` and `phone` also go to the shipping contact fields. */
   declare contactFields: string;
+  /** `requiredShippingContactFields`, comma-separated: `postalAddress`, `name`, `phone`, `email`. */
+  declare shippingFields: string;
+  /**
+   * Present: the sheet offers a coupon field, prefilled with this value (Apple Pay JS 12 and later;
+   * older versions show none). Absent (null): no coupon field.
+   */
+  declare couponCode: string | null;
   /** Apple's button type: `buy`, `pay`, `plain`, `check-out`, `donate`, `book`, `subscribe`, … */
   declare buttonType: string;
   /** `black`, `white` or `white-outline`. */
@@ -166,6 +208,11 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
    * `epay-error` `timeout`. At most (and by default) 27000, below Apple's 30 s per step.
    */
   declare proxyTimeout: number;
+  /**
+   * Milliseconds the element waits for a listener's `updateWith` promise before it completes the
+   * sheet's update with the current order. At most (and by default) 20000.
+   */
+  declare updateTimeout: number;
   /** The availability found on connect; null while Apple Pay is not offered. */
   declare private ready: { version: number; Session: ApplePaySessionConstructor; native: boolean } | null;
   private attempt: Attempt | null = null;
@@ -182,6 +229,8 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
     this.networks = 'visa,masterCard';
     this.capabilities = 'supports3DS';
     this.contactFields = 'name';
+    this.shippingFields = '';
+    this.couponCode = null;
     this.buttonType = 'buy';
     this.buttonStyle = 'black';
     this.locale = '';
@@ -189,6 +238,7 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
     this.sdk = 'none';
     this.merchantId = '';
     this.proxyTimeout = PROXY_TIMEOUT_MS;
+    this.updateTimeout = UPDATE_TIMEOUT_MS;
     this.ready = null;
   }
 
@@ -293,6 +343,51 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
     }
   }
 
+  /**
+   * Asks the page for the sheet's next content (one of the update events) and completes the update exactly once: with
+   * the listener's new order when it is readable, unexpired and for the same invoice and currency, else with the
+   * current order; at once when no listener called `updateWith`, and within `updateTimeout` otherwise.
+   */
+  private updateSheet(attempt: Attempt, kind: SheetUpdateKind, change: object): void {
+    let pending: Promise<EpaySheetUpdate> | undefined;
+    let listening = true;
+    let done = false;
+    emit(this, UPDATE_EVENTS[kind], {
+      ...change,
+      updateWith: (update: EpaySheetUpdate | Promise<EpaySheetUpdate>) => {
+        if (!listening || pending) throw new DOMException('updateWith', 'InvalidStateError');
+        pending = Promise.resolve(update);
+      },
+    } as never);
+    listening = false;
+    const finish = (r?: EpaySheetUpdate) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const sheet = attempt.sheet!;
+      if (sheet.ended) return;
+      const next = decodeOrderToken(typeof r?.order === 'string' ? r.order : '');
+      const { invoiceId, currency } = attempt.claims;
+      if (next.ok && next.order.invoiceId === invoiceId && next.order.currency === currency) {
+        this.order = attempt.order = r!.order!.trim();
+        attempt.claims = next.order;
+      }
+      const c = sheetContent(attempt.claims, attempt.label);
+      const plain = { newTotal: c.total, newLineItems: c.lineItems };
+      // Apple's shipping-method update has no methods or errors; Safari takes errors only as ApplePayError objects.
+      sheet.completeUpdate(
+        kind,
+        kind === 'ShippingMethodSelection'
+          ? plain
+          : { ...plain, newShippingMethods: c.shippingMethods, errors: sheetErrors(r?.errors) },
+      );
+    };
+    const timer =
+      pending &&
+      setTimeout(finish, Math.min(this.updateTimeout > 0 ? this.updateTimeout : UPDATE_TIMEOUT_MS, UPDATE_TIMEOUT_MS));
+    pending ? pending.then(finish, () => finish()) : finish();
+  }
+
   /** Everything up to `begin()` runs synchronously: Safari refuses a sheet opened after an await. */
   private onClick(): void {
     const ready = this.ready;
@@ -305,84 +400,108 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
     if (!proxy)
       return void emit(this, 'epay-error', { code: 'proxy_error', message: 'The proxy attribute is missing' });
     const timeoutMs = Math.min(this.proxyTimeout > 0 ? this.proxyTimeout : PROXY_TIMEOUT_MS, PROXY_TIMEOUT_MS);
+    const options = {
+      label: this.label,
+      country: this.country,
+      networks: this.networks,
+      capabilities: this.capabilities,
+      contactFields: this.contactFields,
+      shippingFields: this.shippingFields,
+      couponCode: this.couponCode,
+      version: ready.version,
+      fallbackLabel: location.hostname,
+    };
     const attempt: Attempt = (this.attempt = {
       settled: false,
       paying: false,
       validation: new AbortController(),
-    } as Attempt);
+      order,
+      claims: decoded.order,
+      label: totalLabel(options),
+    });
     const end = <K extends EpayEventName>(name: K, detail: EpayEventDetailMap[K]) => {
       if (attempt.settled) return false;
       attempt.settled = true;
       this.attempt = null;
       return emit(this, name, detail, name === 'epay-3ds');
     };
+    const request = buildPaymentRequest(decoded.order, options);
     try {
-      const sheet = (attempt.sheet = new PaymentSheet(
-        ready.Session,
-        ready.version,
-        buildPaymentRequest(decoded.order, {
-          label: this.label,
-          country: this.country,
-          networks: this.networks,
-          capabilities: this.capabilities,
-          contactFields: this.contactFields,
-          fallbackLabel: location.hostname,
-        }),
-        {
-          validateMerchant: async (validationURL) => {
-            const r = await requestMerchantSession(
-              proxy,
-              { validationURL, order },
-              { timeoutMs, signal: attempt.validation.signal },
+      const sheet = (attempt.sheet = new PaymentSheet(ready.Session, ready.version, request, {
+        validateMerchant: async (validationURL) => {
+          const r = await requestMerchantSession(
+            proxy,
+            { validationURL, order },
+            { timeoutMs, signal: attempt.validation.signal },
+          );
+          if (attempt.settled) return;
+          if (!r.ok || !sheet.completeMerchantValidation(r.merchantSession)) {
+            sheet.abort();
+            end(
+              'epay-error',
+              r.ok
+                ? { code: 'session_refused', message: 'Apple Pay refused the merchant session' }
+                : { code: r.code, message: r.message, ...(r.proxyCode ? { proxyCode: r.proxyCode } : {}) },
             );
-            if (attempt.settled) return;
-            if (!r.ok || !sheet.completeMerchantValidation(r.merchantSession)) {
-              sheet.abort();
-              end(
-                'epay-error',
-                r.ok
-                  ? { code: 'session_refused', message: 'Apple Pay refused the merchant session' }
-                  : { code: r.code, message: r.message, ...(r.proxyCode ? { proxyCode: r.proxyCode } : {}) },
-              );
-            }
-          },
-          paymentAuthorized: async ({ token, billingContact, shippingContact }) => {
-            attempt.paying = true;
-            const r = await authorizePayment(
-              proxy,
-              { order, payment: { token, billingContact, shippingContact } },
-              { timeoutMs },
-            );
-            // Should Safari refuse the completion, the sheet is still closed, by an abort.
-            sheet.completePayment(r.ok && r.status !== 'declined') || sheet.abort();
-            if (!r.ok)
-              end('epay-error', {
-                code: r.code,
-                message: r.code === 'timeout' ? `${r.message}; the payment's outcome is unknown` : r.message,
-              });
-            else if (r.status === 'paid') end('epay-success', { payment: r.payment });
-            else if (r.status === 'declined') end('epay-declined', r.declined);
-            else if (end('epay-3ds', r.form)) {
-              // The outcome (epay-3ds) is already told; a page without <body> cannot be navigated by us.
-              try {
-                postThreeDsForm(r.form);
-              } catch {}
-            }
-          },
-          cancel: () => {
-            // A payment already sent to the bank ends with the bank's answer, never as a cancel.
-            if (attempt.paying) return;
-            attempt.validation.abort();
-            end('epay-cancel', {});
-          },
+          }
         },
-      ));
+        paymentAuthorized: async ({ token, billingContact, shippingContact }) => {
+          attempt.paying = true;
+          const { shippingMethod = attempt.claims.shippingMethods?.[0]?.identifier } = attempt.claims;
+          // What the sheet asked for: Safari may hand over an empty shipping contact it never asked for.
+          const gathered = JSON.parse(
+            JSON.stringify({
+              billingContact,
+              shippingContact: request.requiredShippingContactFields && shippingContact,
+              shippingMethod,
+            }),
+          );
+          const r = await authorizePayment(
+            proxy,
+            { order: attempt.order, payment: { token, billingContact, shippingContact } },
+            { timeoutMs },
+          );
+          // Should Safari refuse the completion, the sheet is still closed, by an abort.
+          sheet.completePayment(r.ok && r.status !== 'declined') || sheet.abort();
+          if (!r.ok)
+            end('epay-error', {
+              code: r.code,
+              message: r.code === 'timeout' ? `${r.message}; the payment's outcome is unknown` : r.message,
+            });
+          else if (r.status === 'paid') end('epay-success', { payment: r.payment, ...gathered });
+          else if (r.status === 'declined') end('epay-declined', r.declined);
+          else if (end('epay-3ds', { ...r.form, ...gathered })) {
+            // The outcome (epay-3ds) is already told; a page without <body> cannot be navigated by us.
+            try {
+              postThreeDsForm(r.form);
+            } catch {}
+          }
+        },
+        cancel: () => {
+          // A payment already sent to the bank ends with the bank's answer, never as a cancel.
+          if (attempt.paying) return;
+          attempt.validation.abort();
+          end('epay-cancel', {});
+        },
+        update: (kind, change) => this.updateSheet(attempt, kind, change),
+      }));
       sheet.begin();
     } catch {
       attempt.sheet?.abort();
       end('epay-error', { code: 'session_refused', message: 'Apple Pay refused to open the sheet' });
     }
   }
+}
+
+/** The listener's errors as Apple's `ApplePayError` objects; one Apple cannot take (an unknown code) is left out. */
+function sheetErrors(errors: EpaySheetError[] | undefined): object[] {
+  const ApplePayError = (window as { ApplePayError?: new (...a: unknown[]) => object }).ApplePayError;
+  const out: object[] = [];
+  for (const e of Array.isArray(errors) && ApplePayError ? errors : [])
+    try {
+      out.push(new ApplePayError!(e.code, e.contactField, e.message));
+    } catch {}
+  return out;
 }
 
 const unavailable: Availability = { available: false, reason: 'sdk_unavailable' };

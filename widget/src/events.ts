@@ -50,15 +50,64 @@ export interface EpayPayment {
   reference: string;
 }
 
+/**
+ * What the sheet gathered, on `epay-success` and `epay-3ds`: each field present when the sheet asked for it.
+ * `shippingMethod` is the identifier of the method selected in the order that was paid (the latest one).
+ */
+export interface EpayPaymentContacts {
+  /** Apple's `ApplePayPaymentContact`, as the customer authorized it. */
+  billingContact?: Record<string, unknown>;
+  shippingContact?: Record<string, unknown>;
+  shippingMethod?: string;
+}
+
 /** `epay-success`: paid without 3-D Secure. */
-export interface EpaySuccessDetail {
+export interface EpaySuccessDetail extends EpayPaymentContacts {
   payment: EpayPayment;
 }
 
 /** `epay-3ds`: the form the element posts to the bank unless the event is cancelled. */
-export interface Epay3dsDetail {
+export interface Epay3dsDetail extends EpayPaymentContacts {
   action: string;
   fields: { PaReq: string; MD: string; TermUrl: string };
+}
+
+/** An error for the sheet; the element hands it to Apple as an `ApplePayError`. */
+export interface EpaySheetError {
+  code: 'shippingContactInvalid' | 'addressUnserviceable' | 'couponCodeInvalid' | 'couponCodeExpired' | (string & {});
+  /** Apple's `ApplePayErrorContactField`: `postalAddress`, `country`, `postalCode`, `phoneNumber`, … */
+  contactField?: string;
+  message?: string;
+}
+
+/** What a listener's promise resolves to: the re-priced order, signed by the merchant's backend, and any errors. */
+export interface EpaySheetUpdate {
+  order?: string;
+  errors?: EpaySheetError[];
+}
+
+/** The part of every sheet-update event's detail the listener answers through. */
+export interface EpayUpdatable {
+  /**
+   * Call it synchronously, in the listener, at most once. With no call, a rejected promise, one still pending after
+   * 20 seconds or an order for another invoice or currency, the sheet keeps the current order.
+   */
+  updateWith(update: EpaySheetUpdate | Promise<EpaySheetUpdate>): void;
+}
+
+/** `epay-shipping-contact`: the customer chose a delivery address (Apple's redacted contact, before payment). */
+export interface EpayShippingContactDetail extends EpayUpdatable {
+  contact: Record<string, unknown>;
+}
+
+/** `epay-shipping-method`: the customer chose a shipping method. */
+export interface EpayShippingMethodDetail extends EpayUpdatable {
+  method: { identifier: string; label: string; detail?: string; amount: string };
+}
+
+/** `epay-coupon-code`: the customer entered or removed a coupon code (Apple Pay JS 12 and later). */
+export interface EpayCouponCodeDetail extends EpayUpdatable {
+  couponCode: string;
 }
 
 /** `epay-declined`: the bank declined the payment. */
@@ -94,6 +143,9 @@ export interface EpayEventDetailMap {
   'epay-declined': EpayDeclinedDetail;
   'epay-cancel': EpayCancelDetail;
   'epay-error': EpayErrorDetail;
+  'epay-shipping-contact': EpayShippingContactDetail;
+  'epay-shipping-method': EpayShippingMethodDetail;
+  'epay-coupon-code': EpayCouponCodeDetail;
 }
 
 /** The event names, in one place. */
@@ -125,5 +177,8 @@ declare global {
     'epay-declined': CustomEvent<EpayDeclinedDetail>;
     'epay-cancel': CustomEvent<EpayCancelDetail>;
     'epay-error': CustomEvent<EpayErrorDetail>;
+    'epay-shipping-contact': CustomEvent<EpayShippingContactDetail>;
+    'epay-shipping-method': CustomEvent<EpayShippingMethodDetail>;
+    'epay-coupon-code': CustomEvent<EpayCouponCodeDetail>;
   }
 }

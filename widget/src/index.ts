@@ -6,9 +6,15 @@ if (!customElements.get(TAG_NAME)) customElements.define(TAG_NAME, EpayApplePayB
 
 export { EpayApplePayButton, TAG_NAME, buttonText } from './epay-applepay-button.js';
 export { buildPaymentRequest, formatAmount } from './payment-request.js';
-export type { ApplePayPaymentRequest, PaymentRequestOptions } from './payment-request.js';
+export type {
+  ApplePayLineItem,
+  ApplePayPaymentRequest,
+  ApplePayShippingMethod,
+  PaymentRequestOptions,
+  SheetContent,
+} from './payment-request.js';
 export { decodeOrderToken } from './order-token.js';
-export type { OrderClaims, DecodedOrder } from './order-token.js';
+export type { OrderClaims, OrderLineItem, OrderShippingMethod, DecodedOrder } from './order-token.js';
 export { detectAvailability, resolveSupportedVersion, MAX_APPLE_PAY_VERSION } from './availability.js';
 export { PROXY_TIMEOUT_MS } from './proxy-client.js';
 export { APPLE_PAY_SDK_URL } from './apple-pay-sdk.js';

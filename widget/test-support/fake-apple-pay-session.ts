@@ -47,6 +47,10 @@ export interface FakeSheetView {
   merchantValidated?(merchantSession: unknown): void;
   /** `onpaymentauthorized` is about to fire with this payment. */
   authorized?(payment: unknown): void;
+  /** The customer changed something and the sheet waits for the page's update (`onshipping…`/`oncouponcodechanged`). */
+  updating?(kind: FakeUpdateKind): void;
+  /** The page completed an update: the sheet now shows `session.total`, `lineItems`, `shippingMethods`, `errors`. */
+  updated?(kind: FakeUpdateKind, update: FakeSheetUpdate): void;
   /** The sheet is over; `session.endedBy` says how, `reason` says it in words. */
   ended(reason: string): void;
 }
@@ -75,6 +79,91 @@ export interface FakeApplePayOptions {
 }
 
 type Step = 'created' | 'validating' | 'waiting' | 'authorizing' | 'ended';
+
+/** What the customer changed on the sheet: each waits for its own `complete…` call. */
+export type FakeUpdateKind = 'shippingContact' | 'shippingMethod' | 'couponCode';
+
+/** Apple's `ApplePayLineItem` (amounts are decimal strings; a discount line is negative). */
+export interface FakeLineItem {
+  label: string;
+  amount: string;
+  type?: 'final' | 'pending';
+}
+
+/** Apple's `ApplePayShippingMethod`. */
+export interface FakeShippingMethod {
+  label: string;
+  detail?: string;
+  amount: string;
+  identifier: string;
+}
+
+/** Apple's `ApplePayShippingContactUpdate`, `ApplePayShippingMethodUpdate` and `ApplePayCouponCodeUpdate` in one. */
+export interface FakeSheetUpdate {
+  newTotal: FakeLineItem;
+  newLineItems?: FakeLineItem[];
+  newShippingMethods?: FakeShippingMethod[];
+  errors?: FakeApplePayError[];
+}
+
+/** The `complete…` call that answers each kind of update. */
+const COMPLETION: Record<FakeUpdateKind, string> = {
+  shippingContact: 'completeShippingContactSelection',
+  shippingMethod: 'completeShippingMethodSelection',
+  couponCode: 'completeCouponCodeChange',
+};
+
+/** Apple's `ApplePayErrorCode` values. */
+const APPLE_PAY_ERROR_CODES = [
+  'shippingContactInvalid',
+  'billingContactInvalid',
+  'addressUnserviceable',
+  'couponCodeInvalid',
+  'couponCodeExpired',
+  'unknown',
+];
+
+/** Apple's `ApplePayErrorContactField` values. */
+const APPLE_PAY_CONTACT_FIELDS = [
+  'phoneNumber',
+  'emailAddress',
+  'name',
+  'phoneticName',
+  'postalAddress',
+  'addressLines',
+  'locality',
+  'subLocality',
+  'postalCode',
+  'administrativeArea',
+  'subAdministrativeArea',
+  'country',
+  'countryCode',
+];
+
+/**
+ * Safari's `ApplePayError`: the only kind of error an update may carry (a plain object with the same fields is a
+ * TypeError). Installed on `window` with the fake.
+ */
+export class FakeApplePayError {
+  constructor(
+    readonly code: string,
+    readonly contactField?: string,
+    readonly message: string = '',
+  ) {
+    if (!APPLE_PAY_ERROR_CODES.includes(code)) throw new TypeError(`"${code}" is not a valid ApplePayErrorCode`);
+    if (contactField !== undefined && !APPLE_PAY_CONTACT_FIELDS.includes(contactField))
+      throw new TypeError(`"${contactField}" is not a valid ApplePayErrorContactField`);
+  }
+}
+
+/** The redacted shipping contact Safari hands to `onshippingcontactselected` before the customer authorizes. */
+export const REDACTED_SHIPPING_CONTACT = {
+  locality: 'Almaty',
+  administrativeArea: '',
+  postalCode: '050000',
+  countryCode: 'KZ',
+  country: 'Kazakhstan',
+};
 
 /**
  * Why the sheet ended: 'payment' (`completePayment`), 'abort' (the page), 'cancel' (the customer), 'expired'
@@ -130,6 +219,25 @@ export class FakeSession {
   onvalidatemerchant: ((event: { validationURL: string }) => void) | null = null;
   onpaymentauthorized: ((event: { payment: unknown }) => void) | null = null;
   oncancel: ((event: { sessionError?: { code: string } }) => void) | null = null;
+  onshippingcontactselected: ((event: { shippingContact: unknown }) => void) | null = null;
+  onshippingmethodselected: ((event: { shippingMethod: FakeShippingMethod }) => void) | null = null;
+  oncouponcodechanged: ((event: { couponCode: string }) => void) | null = null;
+
+  /** What the sheet shows now: the request's, then each completed update's. */
+  total: FakeLineItem;
+  lineItems: FakeLineItem[];
+  shippingMethods: FakeShippingMethod[];
+  /** The method the sheet has selected (the first one, until the customer picks another). */
+  shippingMethod: FakeShippingMethod | undefined;
+  /** The errors of the last completed update. */
+  errors: FakeApplePayError[] = [];
+  /** True when the sheet offers a coupon field: `supportsCouponCode` at version 12 or more (older versions ignore it). */
+  readonly couponOffered: boolean;
+  couponCode: string;
+  /** The update the sheet waits for, if any: the customer can neither pay nor change anything else meanwhile. */
+  pending: FakeUpdateKind | undefined;
+  /** Every completed update, in order. */
+  readonly updates: Array<{ kind: FakeUpdateKind; update: FakeSheetUpdate }> = [];
 
   /** Every call the page made, in order, e.g. `completeMerchantValidation`, `completePayment:0`. */
   readonly calls: string[] = [];
@@ -168,6 +276,13 @@ export class FakeSession {
       throw invalidAccess('Page already has an active payment session.');
     if (!FakeSession.supportsVersion(version)) throw invalidAccess(`"${version}" is not a supported version.`);
     validateRequest(request);
+    this.total = request['total'];
+    this.lineItems = request['lineItems'] ?? [];
+    this.shippingMethods = request['shippingMethods'] ?? [];
+    this.shippingMethod = this.shippingMethods[0];
+    // ApplePayPaymentRequest is a dictionary: members a version does not know are ignored, as Safari does.
+    this.couponOffered = version >= 12 && request['supportsCouponCode'] === true;
+    this.couponCode = this.couponOffered && typeof request['couponCode'] === 'string' ? request['couponCode'] : '';
     installation.sessions.push(this);
   }
 
@@ -212,6 +327,72 @@ export class FakeSession {
     this.stopTimer();
     this.step = 'waiting';
     this.view?.merchantValidated?.(merchantSession);
+    // Safari asks for the price at the default address as soon as the sheet shows, where it needs one.
+    if ((this.request['requiredShippingContactFields'] ?? []).includes('postalAddress'))
+      this.selectShippingContact(REDACTED_SHIPPING_CONTACT);
+  }
+
+  completeShippingContactSelection(update: FakeSheetUpdate): void {
+    this.complete('shippingContact', update);
+  }
+
+  completeShippingMethodSelection(update: FakeSheetUpdate): void {
+    this.complete('shippingMethod', update);
+  }
+
+  completeCouponCodeChange(update: FakeSheetUpdate): void {
+    this.complete('couponCode', update);
+  }
+
+  /** The customer picks a delivery address: the page hears a redacted contact and must complete within the step. */
+  selectShippingContact(contact: unknown = REDACTED_SHIPPING_CONTACT): void {
+    this.startUpdate('shippingContact', () => this.onshippingcontactselected?.({ shippingContact: contact }));
+  }
+
+  /** The customer picks one of the shown shipping methods, by identifier. */
+  selectShippingMethod(identifier: string): void {
+    const method = this.shippingMethods.find((m) => m.identifier === identifier);
+    if (!method) throw new Error(`the sheet shows no shipping method ${identifier}`);
+    this.startUpdate('shippingMethod', () => {
+      this.shippingMethod = method;
+      this.onshippingmethodselected?.({ shippingMethod: method });
+    });
+  }
+
+  /** The customer enters a coupon code (only where the sheet offers the field). */
+  changeCouponCode(code: string): void {
+    if (!this.couponOffered) throw new Error('the sheet offers no coupon field');
+    this.startUpdate('couponCode', () => {
+      this.couponCode = code;
+      this.oncouponcodechanged?.({ couponCode: code });
+    });
+  }
+
+  private startUpdate(kind: FakeUpdateKind, fire: () => void): void {
+    if (this.step !== 'waiting') throw new Error(`cannot change the sheet in step ${this.step}`);
+    if (this.pending) throw new Error(`the sheet still waits for the ${this.pending} update`);
+    this.pending = kind;
+    this.startTimer();
+    this.view?.updating?.(kind);
+    fire();
+  }
+
+  private complete(kind: FakeUpdateKind, update: FakeSheetUpdate): void {
+    this.calls.push(COMPLETION[kind]);
+    if (this.step !== 'waiting' || this.pending !== kind)
+      throw invalidAccess(`${COMPLETION[kind]} in the wrong state.`);
+    validateUpdate(kind, update);
+    this.stopTimer();
+    this.pending = undefined;
+    this.total = update.newTotal;
+    if (update.newLineItems) this.lineItems = update.newLineItems;
+    if (update.newShippingMethods && kind !== 'shippingMethod') {
+      this.shippingMethods = update.newShippingMethods;
+      this.shippingMethod = update.newShippingMethods[0];
+    }
+    this.errors = update.errors ?? [];
+    this.updates.push({ kind, update });
+    this.view?.updated?.(kind, update);
   }
 
   completePayment(result: number | { status: number }): void {
@@ -232,6 +413,8 @@ export class FakeSession {
   /** The customer authorizes (Touch ID): only once the merchant is validated and the sheet shows. */
   authorize(payment: unknown = FAKE_PAYMENT): void {
     if (this.step !== 'waiting') throw new Error(`cannot authorize in step ${this.step}`);
+    if (this.pending) throw new Error(`cannot authorize while the sheet waits for the ${this.pending} update`);
+    if (this.errors.length > 0) throw new Error('cannot authorize while the sheet shows errors');
     this.step = 'authorizing';
     this.startTimer();
     this.view?.authorized?.(payment);
@@ -254,7 +437,7 @@ export class FakeSession {
   private startTimer(): void {
     this.stopTimer();
     const ms = this.installation.options.stepTimeoutMs;
-    const step = this.step === 'authorizing' ? 'the payment' : 'merchant validation';
+    const step = this.step === 'authorizing' ? 'the payment' : (this.pending ?? 'merchant validation');
     this.timer = setTimeout(() => {
       // Apple gave up on the page: the sheet shows an error and the page hears a cancel.
       this.end('expired', `the page took over ${ms / 1000} s on ${step}`);
@@ -287,7 +470,66 @@ function validateRequest(r: Record<string, any>): void {
   if (!Array.isArray(r['supportedNetworks']) || r['supportedNetworks'].length === 0) fail('supportedNetworks');
   if (!Array.isArray(r['merchantCapabilities']) || !r['merchantCapabilities'].includes('supports3DS'))
     fail('merchantCapabilities');
-  if (typeof r['total']?.label !== 'string' || !/^\d+(\.\d{1,2})?$/.test(r['total']?.amount)) fail('total');
+  if (!isLineItem(r['total']) || r['total'].amount.startsWith('-')) fail('total');
+  if (r['lineItems'] !== undefined && !(Array.isArray(r['lineItems']) && r['lineItems'].every(isLineItem)))
+    fail('lineItems');
+  if (r['shippingMethods'] !== undefined && !isShippingMethods(r['shippingMethods'])) fail('shippingMethods');
+  if (
+    r['shippingType'] !== undefined &&
+    !['shipping', 'delivery', 'storePickup', 'servicePickup'].includes(r['shippingType'])
+  )
+    fail('shippingType');
+  for (const key of ['requiredBillingContactFields', 'requiredShippingContactFields'])
+    if (
+      r[key] !== undefined &&
+      !(
+        Array.isArray(r[key]) &&
+        r[key].every((f: unknown) => ['postalAddress', 'name', 'phoneticName', 'phone', 'email'].includes(f as string))
+      )
+    )
+      fail(key);
+}
+
+const AMOUNT = /^-?\d+(\.\d{1,2})?$/;
+
+function isLineItem(item: any): item is FakeLineItem {
+  return (
+    typeof item?.label === 'string' &&
+    typeof item.amount === 'string' &&
+    AMOUNT.test(item.amount) &&
+    (item.type === undefined || item.type === 'final' || item.type === 'pending')
+  );
+}
+
+function isShippingMethods(methods: any): methods is FakeShippingMethod[] {
+  return (
+    Array.isArray(methods) &&
+    methods.every(
+      (m) =>
+        typeof m?.identifier === 'string' &&
+        typeof m.label === 'string' &&
+        (m.detail === undefined || typeof m.detail === 'string') &&
+        typeof m.amount === 'string' &&
+        AMOUNT.test(m.amount) &&
+        !m.amount.startsWith('-'),
+    )
+  );
+}
+
+/** What Safari checks of an update: `newTotal` always, real `ApplePayError`s only (a TypeError otherwise). */
+function validateUpdate(kind: FakeUpdateKind, u: FakeSheetUpdate): void {
+  if (!u || typeof u !== 'object') throw new TypeError('An update is required');
+  if (!isLineItem(u.newTotal) || u.newTotal.amount.startsWith('-')) throw new TypeError('"newTotal" is invalid');
+  if (u.newLineItems !== undefined && !(Array.isArray(u.newLineItems) && u.newLineItems.every(isLineItem)))
+    throw new TypeError('"newLineItems" is invalid');
+  if (kind !== 'shippingMethod' && u.newShippingMethods !== undefined && !isShippingMethods(u.newShippingMethods))
+    throw new TypeError('"newShippingMethods" is invalid');
+  if (
+    kind !== 'shippingMethod' &&
+    u.errors !== undefined &&
+    !(Array.isArray(u.errors) && u.errors.every((e) => e instanceof FakeApplePayError))
+  )
+    throw new TypeError('"errors" must be ApplePayError objects');
 }
 
 function fake(): FakeApplePay {
@@ -330,10 +572,12 @@ export function installFakeApplePay(options: FakeApplePayOptions = {}): FakeAppl
       removeEventListener('click', onClickCapture, true);
       removeEventListener('click', onClickBubble);
       delete (window as { ApplePaySession?: unknown }).ApplePaySession;
+      delete (window as { ApplePayError?: unknown }).ApplePayError;
       if (active === this) active = null;
     },
   };
   active = installation;
   (window as { ApplePaySession?: unknown }).ApplePaySession = FakeSession;
+  (window as { ApplePayError?: unknown }).ApplePayError = FakeApplePayError;
   return installation;
 }

@@ -3,6 +3,7 @@ import { PaymentSheet, type ApplePaySessionConstructor, type PaymentSheetHandler
 import { buildPaymentRequest } from '../src/payment-request.js';
 import { deepEqual, equal, ok, throws } from './helpers/assert.js';
 import {
+  FakeApplePayError,
   FakeSession,
   MERCHANT_SESSION_STUB,
   type FakeApplePay,
@@ -15,6 +16,34 @@ const REQUEST = buildPaymentRequest(
   { invoiceId: '000123456', amount: 10, currency: 'KZT', exp: 2e9 },
   { label: 'Shop' },
 );
+
+/** A request with two shipping methods and the coupon field. */
+const EXPRESS = buildPaymentRequest(
+  {
+    invoiceId: '000123456',
+    amount: 10,
+    currency: 'KZT',
+    exp: 2e9,
+    shippingMethods: [
+      { identifier: 'courier', label: 'Courier', amount: 2 },
+      { identifier: 'pickup', label: 'Pickup', amount: 0 },
+    ],
+  },
+  { label: 'Shop', couponCode: '', version: 14 },
+);
+const UPDATE = { newTotal: { label: 'Shop', amount: '8.00', type: 'final' as const } };
+
+/** A session at version 14 past merchant validation, opened in a real click. */
+async function validated(request = EXPRESS, version = 14) {
+  const s = await insideRealClick(() => {
+    const session = new FakeSession(version, request);
+    session.begin();
+    return session;
+  });
+  await tick(10);
+  s.completeMerchantValidation(MERCHANT_SESSION_STUB);
+  return s;
+}
 
 /** A plain button in the page; `run` executes inside its (real) click handler. */
 async function insideRealClick<T>(run: () => T): Promise<T> {
@@ -40,7 +69,7 @@ async function insideRealClick<T>(run: () => T): Promise<T> {
   return result.value;
 }
 
-const noop: PaymentSheetHandlers = { validateMerchant() {}, paymentAuthorized() {}, cancel() {} };
+const noop: PaymentSheetHandlers = { validateMerchant() {}, paymentAuthorized() {}, cancel() {}, update() {} };
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 describe('fake ApplePaySession (what Safari enforces)', () => {
@@ -196,6 +225,68 @@ describe('fake ApplePaySession (what Safari enforces)', () => {
   });
 });
 
+describe('fake ApplePaySession: sheet updates (what Safari enforces)', () => {
+  let applePay: FakeApplePay;
+  beforeEach(() => (applePay = installFakeApplePay({ stepTimeoutMs: 200 })));
+  afterEach(() => applePay.uninstall());
+
+  it('completes only the update it waits for, once, and blocks the payment meanwhile', async () => {
+    const session = await validated();
+    const heard: string[] = [];
+    session.onshippingmethodselected = (e) => heard.push(e.shippingMethod.identifier);
+    throws(() => session.completeShippingMethodSelection(UPDATE), 'InvalidAccessError');
+    session.selectShippingMethod('pickup');
+    deepEqual(heard, ['pickup']);
+    let blocked = false;
+    try {
+      session.authorize();
+    } catch {
+      blocked = true;
+    }
+    ok(blocked, 'no payment while the sheet waits for the merchant');
+    throws(() => session.completeCouponCodeChange(UPDATE), 'InvalidAccessError');
+    session.completeShippingMethodSelection(UPDATE);
+    throws(() => session.completeShippingMethodSelection(UPDATE), 'InvalidAccessError');
+    equal(session.total.amount, '8.00');
+    equal(session.shippingMethod!.identifier, 'pickup');
+  });
+
+  it('refuses plain objects as errors, and an update without newTotal (TypeError)', async () => {
+    const session = await validated();
+    session.changeCouponCode('X');
+    throws(
+      () => session.completeCouponCodeChange({ ...UPDATE, errors: [{ code: 'couponCodeInvalid' } as never] }),
+      'TypeError',
+    );
+    throws(() => session.completeCouponCodeChange({} as never), 'TypeError');
+    throws(() => new FakeApplePayError('notACode'), 'TypeError');
+    session.completeCouponCodeChange({ ...UPDATE, errors: [new FakeApplePayError('couponCodeInvalid')] });
+    equal(session.errors.length, 1);
+  });
+
+  it('ends the sheet when the page does not complete an update in time', async () => {
+    const session = await validated();
+    let cancelled = false;
+    session.oncancel = () => (cancelled = true);
+    session.selectShippingMethod('courier');
+    await tick(300);
+    ok(cancelled);
+    equal(session.endedBy, 'expired');
+  });
+
+  it('offers no coupon field below version 12', async () => {
+    const session = await validated(EXPRESS, 11);
+    equal(session.couponOffered, false);
+    let refused = false;
+    try {
+      session.changeCouponCode('X');
+    } catch {
+      refused = true;
+    }
+    ok(refused);
+  });
+});
+
 describe('PaymentSheet', () => {
   let applePay: FakeApplePay;
   beforeEach(() => (applePay = installFakeApplePay({ stepTimeoutMs: 300 })));
@@ -253,6 +344,29 @@ describe('PaymentSheet', () => {
     ok(sheet.abort(), 'the sheet can still be closed');
     equal(sheet.abort(), false);
     equal(session.endedBy, 'abort');
+  });
+
+  it('hands each update to the page and completes it; never after the sheet ended', async () => {
+    const heard: [string, object][] = [];
+    const applePaySheet = await insideRealClick(() => {
+      const s = new PaymentSheet(FakeSession as unknown as ApplePaySessionConstructor, 14, EXPRESS, {
+        ...noop,
+        update: (kind, change) => heard.push([kind, change]),
+      });
+      s.begin();
+      return s;
+    });
+    const session = applePay.last!;
+    await tick(10);
+    applePaySheet.completeMerchantValidation(MERCHANT_SESSION_STUB);
+    session.selectShippingMethod('pickup');
+    deepEqual(heard, [['ShippingMethodSelection', { method: session.shippingMethods[1] }]]);
+    ok(applePaySheet.completeUpdate('ShippingMethodSelection', UPDATE));
+    equal(applePaySheet.completeUpdate('ShippingMethodSelection', UPDATE), false, 'Safari refused a second');
+    session.changeCouponCode('WELCOME10');
+    deepEqual(heard[1], ['CouponCodeChange', { couponCode: 'WELCOME10' }]);
+    session.cancel();
+    equal(applePaySheet.completeUpdate('CouponCodeChange', UPDATE), false, 'the sheet is over');
   });
 
   it('hears no cancel after its own abort', async () => {

@@ -153,7 +153,7 @@ describe('a payment', () => {
     const success = nextEvent(el!, 'epay-success');
     session.authorize();
     const event = await success;
-    deepEqual(event.detail, { payment: PAID.payment });
+    deepEqual(event.detail, { payment: PAID.payment, billingContact: FAKE_PAYMENT.billingContact });
     ok(event.bubbles && event.composed);
     equal(proxy.requests[1]!.url, 'https://pay.example.kz/applepay/payments');
     deepEqual(proxy.requests[1]!.body, { order, payment: FAKE_PAYMENT });
@@ -218,7 +218,7 @@ describe('a payment', () => {
       const threeDs = nextEvent(el!, 'epay-3ds');
       session.authorize();
       const event = await threeDs;
-      deepEqual(event.detail, THREE_DS.form);
+      deepEqual(event.detail, { ...THREE_DS.form, billingContact: FAKE_PAYMENT.billingContact });
       ok(event.cancelable, 'epay-3ds is cancelable');
       equal(completedBefore, 0, 'the sheet closed with success before epay-3ds');
       equal(submitted.length, 1, 'the form was submitted');

@@ -1,6 +1,7 @@
 /** @module The built ES module, imported as an app would import `@epay-applepay/widget`: it defines the element and exports the API. */
 import { deepEqual, equal, ok } from './helpers/assert.js';
 import { PAID, installFakeProxy } from './helpers/fake-proxy.js';
+import { FAKE_PAYMENT } from '../test-support/fake-apple-pay-session.js';
 import { makeOrder, mount, nextEvent, realClick, waitFor } from './helpers/page.js';
 import { installSafariApplePay } from './helpers/safari.js';
 
@@ -38,7 +39,7 @@ describe('ES module build (import)', () => {
       const session = applePay.last!;
       await waitFor(() => session.step === 'waiting', 'merchant validation');
       session.authorize();
-      deepEqual((await success).detail, { payment: PAID.payment });
+      deepEqual((await success).detail, { payment: PAID.payment, billingContact: FAKE_PAYMENT.billingContact });
       el.remove();
     } finally {
       proxy.uninstall();

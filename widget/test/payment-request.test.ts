@@ -164,6 +164,105 @@ describe('decodeOrderToken', () => {
   });
 });
 
+describe('express checkout in the request and the sheet', () => {
+  const NOW = Date.UTC(2026, 11, 5);
+  const EXPRESS = {
+    ...ORDER,
+    amount: 9000,
+    lineItems: [
+      { label: 'Шай', amount: 10000 },
+      { label: 'WELCOME10', amount: -1000 },
+      { label: 'Салық', amount: 0, type: 'pending' as const },
+    ],
+    shippingType: 'storePickup',
+    shippingMethods: [
+      { identifier: 'a', label: 'A', amount: 100.5 },
+      { identifier: 'b', label: 'B', detail: 'tomorrow', amount: 0 },
+      { identifier: 'c', label: 'C', amount: 7 },
+    ],
+    shippingMethod: 'c',
+  };
+
+  it('lists the lines (a discount negative), the methods with the selected first, and the shipping type', () => {
+    const r = buildPaymentRequest(EXPRESS, { label: 'Shop' });
+    deepEqual(r.lineItems, [
+      { type: 'final', label: 'Шай', amount: '10000.00' },
+      { type: 'final', label: 'WELCOME10', amount: '-1000.00' },
+      { type: 'pending', label: 'Салық', amount: '0.00' },
+    ]);
+    deepEqual(
+      r.shippingMethods!.map((m) => [m.identifier, m.amount, m.detail]),
+      [
+        ['c', '7.00', ''],
+        ['a', '100.50', ''],
+        ['b', '0.00', 'tomorrow'],
+      ],
+    );
+    equal(r.shippingType, 'storePickup');
+    deepEqual(
+      EXPRESS.shippingMethods.map((m) => m.identifier),
+      ['a', 'b', 'c'],
+      "the order's claims are not reordered",
+    );
+  });
+
+  it('leaves out what the order does not have', () => {
+    const r = buildPaymentRequest(ORDER, {});
+    for (const key of ['lineItems', 'shippingMethods', 'shippingType', 'supportsCouponCode', 'couponCode'])
+      equal(key in r, false, key);
+  });
+
+  it('an unknown selected method leaves the order as it is (Apple selects the first)', () => {
+    const r = buildPaymentRequest({ ...EXPRESS, shippingMethod: 'gone' }, {});
+    deepEqual(
+      r.shippingMethods!.map((m) => m.identifier),
+      ['a', 'b', 'c'],
+    );
+  });
+
+  it('merges shipping-fields with the email and phone of contact-fields, without repeats', () => {
+    const r = buildPaymentRequest(ORDER, { contactFields: 'name,phone', shippingFields: ' postalAddress, phone ,,' });
+    deepEqual(r.requiredShippingContactFields, ['phone', 'postalAddress']);
+    deepEqual(r.requiredBillingContactFields, ['name', 'phone']);
+  });
+
+  it('offers the coupon field only at version 12 and later, only when asked', () => {
+    deepEqual(
+      [11, 12, 14].map((version) => buildPaymentRequest(ORDER, { couponCode: 'SPRING', version }).supportsCouponCode),
+      [undefined, true, true],
+    );
+    equal(buildPaymentRequest(ORDER, { couponCode: 'SPRING', version: 12 }).couponCode, 'SPRING');
+    equal('couponCode' in buildPaymentRequest(ORDER, { couponCode: '', version: 12 }), false);
+    equal('supportsCouponCode' in buildPaymentRequest(ORDER, { couponCode: null, version: 14 }), false);
+  });
+
+  it('reads the express claims of a token, in UTF-8', () => {
+    const r = decodeOrderToken(makeOrder({ ...EXPRESS, exp: NOW / 1000 + 60 }), NOW);
+    ok(r.ok);
+    deepEqual(r.order.lineItems, EXPRESS.lineItems);
+    deepEqual(r.order.shippingMethods, EXPRESS.shippingMethods);
+    equal(r.order.shippingMethod, 'c');
+  });
+
+  it('finds malformed express claims malformed', () => {
+    const exp = NOW / 1000 + 60;
+    const bad = [
+      { lineItems: 'tea' },
+      { lineItems: [{ label: 'x', amount: '10' }] },
+      { lineItems: [{ label: '', amount: 10 }] },
+      { lineItems: [{ label: 'x', amount: 10.001 }] },
+      { lineItems: [null] },
+      { shippingMethods: [{ identifier: 'a', label: 'A', amount: -1 }] },
+      { shippingMethods: [{ label: 'A', amount: 1 }] },
+      { shippingMethods: {} },
+    ];
+    for (const claims of bad) {
+      const r = decodeOrderToken(makeOrder({ ...claims, exp }), NOW);
+      equal(r.ok ? 'ok' : r.reason, 'malformed', JSON.stringify(claims));
+    }
+  });
+});
+
 describe('buttonText', () => {
   it('names the button for screen readers', () => {
     equal(buttonText('buy'), 'Buy with Apple Pay');

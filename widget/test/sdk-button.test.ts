@@ -14,6 +14,7 @@ import { deepEqual, equal, ok } from './helpers/assert.js';
 import { type FakeProxy, PAID, installFakeProxy } from './helpers/fake-proxy.js';
 import { catchPageErrors, makeOrder, nextEvent, realClick, realKey, waitFor } from './helpers/page.js';
 import { installSafariApplePay } from './helpers/safari.js';
+import { FAKE_PAYMENT } from '../test-support/fake-apple-pay-session.js';
 import {
   type PaymentCredentialStatus,
   SdkSession,
@@ -251,7 +252,7 @@ describe("Apple's <apple-pay-button>", () => {
     const session = sdk.last!;
     await waitFor(() => session.step === 'waiting', 'merchant validation');
     session.authorize();
-    deepEqual((await success).detail, { payment: PAID.payment });
+    deepEqual((await success).detail, { payment: PAID.payment, billingContact: FAKE_PAYMENT.billingContact });
     deepEqual(session.calls, ['begin', 'completeMerchantValidation', 'completePayment:0']);
     deepEqual(events, ['epay-click', 'epay-success']);
     equal(proxy.requests[0]!.url, 'https://pay.example.kz/applepay/session');

@@ -2,9 +2,12 @@
 import { sendKeys, sendMouse, resetMouse } from '@web/test-runner-commands';
 import type { EpayApplePayButton } from '../../src/epay-applepay-button.js';
 
-/** Base64url of a string, as a JWT segment. */
+/** Base64url of a string's UTF-8 bytes, as a JWT segment (labels in Kazakh or Russian included). */
 function b64url(value: string): string {
-  return btoa(value).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...new TextEncoder().encode(value)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /**
@@ -39,6 +42,9 @@ const EVENT_NAMES = [
   'epay-declined',
   'epay-cancel',
   'epay-error',
+  'epay-shipping-contact',
+  'epay-shipping-method',
+  'epay-coupon-code',
 ];
 const OUTCOMES = ['epay-success', 'epay-3ds', 'epay-declined', 'epay-cancel', 'epay-error'];
 
