@@ -10,6 +10,7 @@
  *                                 full run (it exits 1, and so fails here, when an event is missing, doubled or wrong)
  *   pnpm bench ship               the built command against tsx: start time, CPU per payment and RSS after 10,000
  *                                 payments each (BENCH_SHIP_PAYMENTS to change it)
+ *   node scripts/bench.mjs order  what the order and request-body checks (valibot) cost, against the CPU per payment
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +28,7 @@ process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 
 const BENCHES = [
   { name: 'proxy cpu-per-payment', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/cpu-per-payment.ts'] },
+  { name: 'proxy order-check', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/order-check.ts'] },
   { name: 'proxy critical-path', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/critical-path.ts'] },
   { name: 'proxy throughput', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/throughput.ts'] },
   { name: 'proxy rate-limit', cwd: 'proxy', argv: ['--import', 'tsx', 'bench/rate-limit.ts'] },

@@ -3,7 +3,17 @@ export { createProxyApp, closeProxyApp, metricsOf, MAX_BODY_BYTES, type ProxyApp
 export { createProxyMetrics, serveMetrics, type MetricsServer, type ProxyMetrics } from './metrics.js';
 export { serveProxy, type ServeProxyOptions } from './node-server.js';
 export { loadConfig, ConfigError, type ProxyConfig, type ProcessingPair, type TokenMode } from './config.js';
-export { signOrder, verifyOrder, type OrderClaims, type Order } from './order.js';
+export {
+  signOrder,
+  verifyOrder,
+  updateOrder,
+  type OrderClaims,
+  type Order,
+  type OrderChanges,
+  type LineItem,
+  type ShippingMethod,
+  type ShippingType,
+} from './order.js';
 export { ProxyError, ERROR_STATUS, type ErrorCode } from './errors.js';
 export {
   decryptPaymentToken,

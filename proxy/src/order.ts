@@ -1,153 +1,97 @@
-/** @module The order token: an HS256 JWT signed by the merchant's backend, every claim checked. */
+/**
+ * @module The order token: an HS256 JWT signed by the merchant's backend (`signOrder`), verified on every request
+ * (`verifyOrder`), and re-priced while the sheet is open (`updateOrder`). The claims' rules are in order-claims.ts.
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ProxyError } from './errors.js';
+import { fromMinorUnits, MAX_ORDER_AMOUNT, toMinorUnits } from './money.js';
+import {
+  type LineItem,
+  type Order,
+  type OrderClaims,
+  readLineItems,
+  readOrderClaims,
+  type ShippingMethod,
+  type ShippingType,
+} from './order-claims.js';
+import { NAMEABLE_KEY } from './schema.js';
 
-/** ISO 4217 numeric code and minor-unit exponent (decimals) of a currency. */
-export interface Currency {
-  numeric: string;
-  exponent: number;
-}
+/** The error every refusal here throws: a merchant's backend reads its `code` (`invalid_order`, `order_expired`). */
+export { ProxyError } from './errors.js';
+export {
+  CURRENCIES,
+  type Currency,
+  currencyOf,
+  decimalPlaces,
+  fromMinorUnits,
+  MAX_ORDER_AMOUNT,
+  toMinorUnits,
+} from './money.js';
+export {
+  LINE_ITEM_TYPES,
+  type LineItem,
+  MAX_DETAIL_CHARS,
+  MAX_IDENTIFIER_CHARS,
+  MAX_LABEL_CHARS,
+  MAX_LINE_ITEMS,
+  MAX_SHIPPING_METHODS,
+  type Order,
+  type OrderClaims,
+  SHIPPING_TYPES,
+  type ShippingMethod,
+  type ShippingType,
+} from './order-claims.js';
 
 /**
- * The currencies an ePay terminal takes. A null-prototype object, so that even a plain index (`CURRENCIES[code]`)
- * finds no `toString`, `constructor` or `__proto__`; lookups go through {@link currencyOf} (own properties only).
+ * Longest order token accepted. Measured (proxy/src/order.test.ts): plain claims with two links, about 460
+ * characters; an express order with 10 line items and 3 shipping methods labelled in Kazakh and Russian (two bytes a
+ * letter in UTF-8, four thirds of that in base64url), about 1,940; 50 such line items, about 4,800. Every claim at its
+ * limit (50 lines and 20 methods of 128 Cyrillic letters) would be about 45,000, and is refused by name. The token
+ * travels in the page and in both POSTs, so it stays bounded.
  */
-export const CURRENCIES: Readonly<Record<string, Currency>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, Currency>, {
-    KZT: { numeric: '398', exponent: 2 },
-    USD: { numeric: '840', exponent: 2 },
-    EUR: { numeric: '978', exponent: 2 },
-    RUB: { numeric: '643', exponent: 2 },
-    GBP: { numeric: '826', exponent: 2 },
-    CNY: { numeric: '156', exponent: 2 },
-    KGS: { numeric: '417', exponent: 2 },
-    UZS: { numeric: '860', exponent: 2 },
-  }),
-);
-
-/**
- * The currency of an ISO 4217 alphabetic code, or undefined when ePay does not take it. Own properties only: a code
- * like `toString` or `__proto__` is not a currency.
- *
- * @example
- * ```ts
- * currencyOf('KZT'); // { numeric: '398', exponent: 2 }
- * currencyOf('toString'); // undefined
- * ```
- */
-export function currencyOf(code: string): Currency | undefined {
-  return Object.hasOwn(CURRENCIES, code) ? CURRENCIES[code] : undefined;
-}
-
-/** Claims of an order token, as the merchant signs them. */
-export interface OrderClaims {
-  invoiceId: string;
-  amount: number;
-  currency?: string;
-  /** Expiry, seconds since the epoch. */
-  exp: number;
-  description?: string;
-  invoiceIdAlt?: string;
-  accountId?: string;
-  backLink?: string;
-  failureBackLink?: string;
-  postLink?: string;
-  failurePostLink?: string;
-}
-
-/** A verified order: every claim checked, `currency` filled in. */
-export interface Order extends OrderClaims {
-  currency: string;
-}
-
-const STRING_CLAIMS = ['description', 'invoiceIdAlt', 'accountId'] as const;
-const LINK_CLAIMS = ['backLink', 'failureBackLink', 'postLink', 'failurePostLink'] as const;
-/** Longest order token accepted: a full set of claims is well under 2 KB. */
-const MAX_ORDER_TOKEN = 8192;
+export const MAX_ORDER_TOKEN = 8192;
 /** An HS256 signature is 32 bytes: 43 base64url characters without padding. */
 const HS256_SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-/** Longest free-text claim passed on to ePay. */
-const MAX_TEXT_CLAIM = 1024;
-const MAX_LINK = 2048;
-/** The currency of an order that names none. */
-const DEFAULT_CURRENCY = 'KZT';
-/** Largest amount taken, in major units. */
-export const MAX_ORDER_AMOUNT = 1e12;
-/**
- * A positive number as `String(n)` spells it: the shortest decimal that reads back as the same double, in exponent
- * form below 1e-6 and from 1e21 (`1e-9`, `1.5e-7`, `1e+21`).
- */
-const SHORTEST_DECIMAL = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
+
+/** What a backend may change when the sheet asks for a new price. */
+export interface OrderChanges {
+  /** The new total; when absent and the order has `lineItems`, their exact sum. */
+  amount?: number;
+  lineItems?: LineItem[];
+  shippingMethods?: ShippingMethod[];
+  shippingMethod?: string;
+  shippingType?: ShippingType;
+  description?: string;
+  exp?: number;
+}
+
+/** The keys of {@link OrderChanges}: anything else (`invoiceId`, `currency`, a link) is the order's own. */
+const ORDER_CHANGES: ReadonlySet<string> = new Set<keyof OrderChanges>([
+  'amount',
+  'lineItems',
+  'shippingMethods',
+  'shippingMethod',
+  'shippingType',
+  'description',
+  'exp',
+]);
+/** Registered claims about the token rather than the order: copied into a new token they would be false. */
+const TOKEN_CLAIMS = ['iat', 'nbf', 'jti'] as const;
 
 /**
- * How many decimals a finite, non-negative number has, read exactly from its shortest decimal spelling rather than
- * with a floating-point tolerance: `0.1 + 0.2` is 0.30000000000000004, 17 decimals, and that is what a bank would get.
+ * Checks the claims' shapes and values; returns the problem (which claim, which rule), or undefined when they are
+ * sound.
  *
  * @example
  * ```ts
- * decimalPlaces(1500.5); // 1
- * decimalPlaces(0.1 + 0.2); // 17
- * decimalPlaces(1e-9); // 9
+ * orderProblem({ invoiceId: '000123456', amount: 1500, exp: 1767225600, lineItems: [{ label: 'Tea', ammount: 1 }] });
+ * // 'lineItems[0].amount is required'
  * ```
  */
-export function decimalPlaces(n: number): number {
-  const m = SHORTEST_DECIMAL.exec(String(n));
-  if (!m) return Number.POSITIVE_INFINITY; // negative, NaN or Infinity: no exact decimal to pay
-  const fraction = m[2]?.length ?? 0;
-  const exponent = m[3] === undefined ? 0 : Number(m[3]);
-  return Math.max(0, fraction - exponent);
-}
-
-/**
- * The amount in minor units. Exact for a verified order's amount (at most the currency's decimals, at most
- * `MAX_ORDER_AMOUNT`): the product is then within far less than half a unit of the whole number it rounds to.
- *
- * @example
- * ```ts
- * toMinorUnits(1500.5, 'KZT'); // 150050
- * ```
- */
-export function toMinorUnits(amount: number, currency: string): number {
-  const exponent = currencyOf(currency)?.exponent ?? 2;
-  return Math.round(amount * 10 ** exponent);
-}
-
-function amountProblem(amount: unknown, currency: Currency): string | undefined {
-  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0) return 'amount must be a number above 0';
-  // The bank takes the amount as sent: anything finer than the currency's minor unit is refused there, after the
-  // invoice was marked and the token spent, so it is refused here.
-  if (decimalPlaces(amount) > currency.exponent) return `amount must have at most ${currency.exponent} decimals`;
-  if (amount > MAX_ORDER_AMOUNT) return 'amount is too large';
-  return undefined;
-}
-
-/** Checks the claims' shapes and values; returns the problem, or undefined when they are sound. */
 export function orderProblem(p: Record<string, unknown>): string | undefined {
-  if (typeof p.invoiceId !== 'string' || !/^\d{6,15}$/.test(p.invoiceId)) return 'invoiceId must be 6 to 15 digits';
-  const code = p.currency === undefined ? DEFAULT_CURRENCY : p.currency;
-  const currency = typeof code === 'string' ? currencyOf(code) : undefined;
-  if (!currency) return `currency must be one of ${Object.keys(CURRENCIES).join(', ')}`;
-  const amount = amountProblem(p.amount, currency);
-  if (amount) return amount;
-  if (typeof p.exp !== 'number' || !Number.isFinite(p.exp)) return 'exp is required (seconds since the epoch)';
-  for (const k of STRING_CLAIMS) {
-    const v = p[k];
-    if (v !== undefined && (typeof v !== 'string' || v.length > MAX_TEXT_CLAIM)) return `${k} must be a string`;
-  }
-  for (const k of LINK_CLAIMS) {
-    const v = p[k];
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || v.length > MAX_LINK) return `${k} must be an absolute https URL`;
-    let u: URL;
-    try {
-      u = new URL(v);
-    } catch {
-      return `${k} must be an absolute https URL`;
-    }
-    if (u.protocol !== 'https:' || u.username || u.password) return `${k} must be an absolute https URL`;
-  }
-  return undefined;
+  const r = readOrderClaims(p);
+  return r.ok ? undefined : r.problem;
 }
 
 /**
@@ -155,19 +99,38 @@ export function orderProblem(p: Record<string, unknown>): string | undefined {
  * `invalid_order`. Expiry is not a claims question: it is judged against the clock when the order is used.
  */
 function orderFromClaims(payload: Record<string, unknown>, problemPrefix: string): Order {
-  const problem = orderProblem(payload);
-  if (problem) throw new ProxyError('invalid_order', `${problemPrefix}: ${problem}`);
-  const order: Order = {
-    invoiceId: payload.invoiceId as string,
-    amount: payload.amount as number,
-    currency: (payload.currency as string | undefined) ?? DEFAULT_CURRENCY,
-    exp: payload.exp as number,
-  };
-  for (const k of [...STRING_CLAIMS, ...LINK_CLAIMS]) {
-    const v = payload[k];
-    if (typeof v === 'string') order[k] = v;
+  const r = readOrderClaims(payload);
+  if (!r.ok) throw new ProxyError('invalid_order', `${problemPrefix}: ${r.problem}`);
+  return r.order;
+}
+
+/**
+ * Claims as the proxy will read them: the JSON the token carries, not the object in memory (an inherited or non-JSON
+ * property would pass a check here and be missing there; an `undefined` one is absent).
+ */
+function asJsonObject(value: unknown, problemPrefix: string, what: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(JSON.stringify(value));
+  } catch {
+    throw new ProxyError('invalid_order', `${problemPrefix}: the ${what} are not JSON`);
   }
-  return order;
+  if (!isRecord(json)) throw new ProxyError('invalid_order', `${problemPrefix}: the ${what} are not an object`);
+  return json;
+}
+
+/** Checks a payload, signs it, and refuses a token verifyOrder would find too long. */
+function signClaims(payload: Record<string, unknown>, secret: string, problemPrefix: string): string {
+  orderFromClaims(payload, problemPrefix);
+  const token = signHs256(payload, secret);
+  if (token.length > MAX_ORDER_TOKEN) {
+    throw new ProxyError(
+      'invalid_order',
+      `${problemPrefix}: the token would be ${token.length} characters, more than the ${MAX_ORDER_TOKEN} the proxy ` +
+        'takes (shorten the labels, or show fewer line items or shipping methods)',
+    );
+  }
+  return token;
 }
 
 /**
@@ -176,7 +139,21 @@ function orderFromClaims(payload: Record<string, unknown>, problemPrefix: string
  * @example
  * ```ts
  * const order = await signOrder(
- *   { invoiceId: '000123456', amount: 1500, exp: Math.floor(Date.now() / 1000) + 900, backLink: 'https://shop.kz/ok' },
+ *   {
+ *     invoiceId: '000123456',
+ *     amount: 16500,
+ *     exp: Math.floor(Date.now() / 1000) + 900,
+ *     backLink: 'https://shop.kz/ok',
+ *     lineItems: [
+ *       { label: 'Шай, 3 қорап', amount: 15000 },
+ *       { label: 'Жеткізу', amount: 1500 },
+ *     ],
+ *     shippingType: 'delivery',
+ *     shippingMethods: [
+ *       { identifier: 'courier', label: 'Доставка курьером', detail: 'Завтра', amount: 1500 },
+ *       { identifier: 'pickup', label: 'Самовывоз', amount: 0 },
+ *     ],
+ *   },
  *   process.env.ORDER_SIGNING_SECRET!,
  * );
  * ```
@@ -184,24 +161,7 @@ function orderFromClaims(payload: Record<string, unknown>, problemPrefix: string
  *   too long. Expiry is judged when the order is used, so an order that has already expired is still signed.
  */
 export async function signOrder(claims: OrderClaims, secret: string): Promise<string> {
-  // Checked as the proxy will read it: the JSON the token carries, not the object in memory (an inherited or
-  // non-JSON property would pass a check here and be missing there).
-  let payload: unknown;
-  try {
-    payload = JSON.parse(JSON.stringify(claims));
-  } catch {
-    throw new ProxyError('invalid_order', 'Order not signed: the claims are not JSON');
-  }
-  if (!isRecord(payload)) throw new ProxyError('invalid_order', 'Order not signed: the claims are not an object');
-  orderFromClaims(payload, 'Order not signed');
-  const token = signHs256(payload, secret);
-  if (token.length > MAX_ORDER_TOKEN) {
-    throw new ProxyError(
-      'invalid_order',
-      `Order not signed: the token would be longer than ${MAX_ORDER_TOKEN} characters`,
-    );
-  }
-  return token;
+  return signClaims(asJsonObject(claims, 'Order not signed', 'claims'), secret, 'Order not signed');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -245,18 +205,15 @@ function verifyHs256(token: string, secret: string): Record<string, unknown> {
 }
 
 /**
- * Verifies an order token: HS256 signature, every claim, and expiry at `now`.
- *
- * @example
- * ```ts
- * const order = await verifyOrder(body.order, config.orderSigningSecret);
- * order.amount; // 1500
- * ```
- * @throws {ProxyError} `invalid_order` or `order_expired`.
+ * Verifies an order token: HS256 signature, every claim, and expiry at `now`. The verified order carries the known
+ * claims only, copied; the raw payload is for {@link updateOrder}, which keeps the merchant's own claims too.
  */
-export async function verifyOrder(token: unknown, secret: string, now: Date = new Date()): Promise<Order> {
-  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_ORDER_TOKEN) {
+function verifiedOrder(token: unknown, secret: string, now: Date): { order: Order; payload: Record<string, unknown> } {
+  if (typeof token !== 'string' || token.length === 0) {
     throw new ProxyError('invalid_order', 'The order token is missing or malformed');
+  }
+  if (token.length > MAX_ORDER_TOKEN) {
+    throw new ProxyError('invalid_order', `The order token is longer than ${MAX_ORDER_TOKEN} characters`);
   }
   let payload: Record<string, unknown>;
   try {
@@ -267,5 +224,97 @@ export async function verifyOrder(token: unknown, secret: string, now: Date = ne
   }
   const order = orderFromClaims(payload, 'The order token is invalid');
   if (order.exp * 1000 <= now.getTime()) throw new ProxyError('order_expired', 'The order has expired');
-  return order;
+  return { order, payload };
+}
+
+/**
+ * Verifies an order token: HS256 signature, every claim, and expiry at `now`. Line items are not required to add up
+ * to `amount` (Apple does not require it either: a merchant may show tax-inclusive lines); the Apple Pay token is
+ * checked against `amount` alone.
+ *
+ * @example
+ * ```ts
+ * const order = await verifyOrder(body.order, config.orderSigningSecret);
+ * order.amount; // 1500
+ * ```
+ * @throws {ProxyError} `invalid_order` or `order_expired`.
+ */
+export async function verifyOrder(token: unknown, secret: string, now: Date = new Date()): Promise<Order> {
+  return verifiedOrder(token, secret, now).order;
+}
+
+/**
+ * The order re-priced while the sheet is open: the customer chose a delivery method, changed the address, entered a
+ * coupon. The current order is verified first (signature, claims, expiry), so the invoice, the currency and the links
+ * stay the merchant's own whatever the page sent; every claim is kept but those in `changes`. Without
+ * `changes.amount`, an order with line items costs their exact sum (in minor units, so `0.1 + 0.2` never creeps in).
+ * New `shippingMethods` without a `shippingMethod` keep the selected method when it is still among them, else the
+ * selection is dropped and the sheet selects the first.
+ *
+ * @example
+ * ```ts
+ * // The page's `epay-shipping-method` and `epay-coupon-code` listeners post here; the backend prices, then re-signs.
+ * const goods = { label: 'Шай, 3 қорап', amount: 15000 };
+ * const methods = [
+ *   { identifier: 'courier', label: 'Доставка курьером', amount: 1500 },
+ *   { identifier: 'pickup', label: 'Самовывоз', amount: 0 },
+ * ];
+ * const method = methods.find((m) => m.identifier === body.shippingMethod) ?? methods[0]!;
+ * const lines = [goods, { label: method.label, amount: method.amount }];
+ * if (body.couponCode === 'SPRING10') lines.push({ label: 'Купон SPRING10', amount: -1500 });
+ * const order = await updateOrder(
+ *   body.order,
+ *   { lineItems: lines, shippingMethods: methods, shippingMethod: method.identifier },
+ *   process.env.ORDER_SIGNING_SECRET!,
+ * ); // amount: 15000 (15000 + 1500 - 1500)
+ * ```
+ * @throws {ProxyError} `order_expired` when `current` has expired; `invalid_order` when it is not the merchant's, when
+ *   `changes` names a claim it may not change (`invoiceId`, `currency`, anything not in {@link OrderChanges}), when
+ *   the line items add up to 0 or less, or for any claims {@link signOrder} would refuse.
+ */
+export async function updateOrder(
+  current: string,
+  changes: OrderChanges,
+  secret: string,
+  now: Date = new Date(),
+): Promise<string> {
+  const prefix = 'Order not updated';
+  const { order, payload } = verifiedOrder(current, secret, now);
+  const change = asJsonObject(changes, prefix, 'changes');
+  for (const key of Object.keys(change)) {
+    if (ORDER_CHANGES.has(key)) continue;
+    const named = NAMEABLE_KEY.test(key) ? `\`${key}\`` : 'a key';
+    throw new ProxyError(
+      'invalid_order',
+      key === 'invoiceId' || key === 'currency'
+        ? `${prefix}: ${key} cannot change (sign a new order for another ${key === 'invoiceId' ? 'invoice' : 'currency'})`
+        : `${prefix}: ${named} is not a claim updateOrder changes (${[...ORDER_CHANGES].join(', ')})`,
+    );
+  }
+  const next: Record<string, unknown> = { ...payload, ...change };
+  for (const claim of TOKEN_CLAIMS) delete next[claim];
+
+  const methods = change.shippingMethods;
+  if (
+    Array.isArray(methods) &&
+    change.shippingMethod === undefined &&
+    !methods.some((m: unknown) => isRecord(m) && m.identifier === next.shippingMethod)
+  ) {
+    delete next.shippingMethod;
+  }
+
+  if (change.amount === undefined && next.lineItems !== undefined) {
+    const r = readLineItems(next.lineItems, order.currency);
+    if (!r.ok) throw new ProxyError('invalid_order', `${prefix}: ${r.problem}`);
+    const minor = r.lineItems.reduce((sum, item) => sum + toMinorUnits(item.amount, order.currency), 0);
+    if (minor <= 0 || minor > toMinorUnits(MAX_ORDER_AMOUNT, order.currency)) {
+      throw new ProxyError(
+        'invalid_order',
+        `${prefix}: the line items add up to ${fromMinorUnits(minor, order.currency)}; the amount must be above 0 ` +
+          `and at most ${MAX_ORDER_AMOUNT} (pass amount to set it apart from the lines)`,
+      );
+    }
+    next.amount = fromMinorUnits(minor, order.currency);
+  }
+  return signClaims(next, secret, prefix);
 }

@@ -90,6 +90,11 @@ describe('the tarball', () => {
     expect(manifest.exports['./order'].default).toBe('./dist/order.js');
     expect(manifest.exports['./webhooks'].default).toBe('./dist/webhooks/verify.js');
     expect(manifest.bin).toEqual({ 'epay-applepay-proxy': './dist/cli.js' });
+    // valibot, which checks the order's claims, is installed with it, at the version pinned.
+    expect(manifest.dependencies.valibot).toBe('1.5.0');
+    expect(JSON.parse(readFileSync(join(appDir(), 'node_modules', 'valibot', 'package.json'), 'utf8')).version).toBe(
+      '1.5.0',
+    );
     // No TypeScript at run time.
     expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
     expect(readdirSync(join(appDir(), 'node_modules'))).not.toContain('tsx');
@@ -144,7 +149,7 @@ describe('installed in an empty folder, run with plain node', () => {
     }
   });
 
-  it('@epay-applepay/proxy/order and /webhooks load alone: no Hono, ioredis, BullMQ, pino or prom-client', async () => {
+  it('@epay-applepay/proxy/order and /webhooks load alone: no Hono, ioredis, BullMQ, pino or prom-client (valibot is no server dependency)', async () => {
     // A resolve hook that fails the import of any server dependency.
     writeFileSync(
       join(appDir(), 'deny.mjs'),
@@ -158,17 +163,26 @@ export async function resolve(specifier, context, next) {
       join(appDir(), 'backend.mjs'),
       `import { register } from 'node:module';
 register('./deny.mjs', import.meta.url);
-const { signOrder, verifyOrder } = await import('@epay-applepay/proxy/order');
+const { signOrder, verifyOrder, updateOrder } = await import('@epay-applepay/proxy/order');
 const { verifyWebhook } = await import('@epay-applepay/proxy/webhooks');
 const secret = 'a-merchant-order-signing-secret-0123456789';
 const exp = Math.floor(Date.now() / 1000) + 600;
 const token = await signOrder({ invoiceId: '123456789012', amount: 1500, currency: 'KZT', description: 'Tea', exp }, secret);
-const claims = await verifyOrder(token, secret);
-console.log(JSON.stringify({ invoiceId: claims.invoiceId, verifyWebhook: typeof verifyWebhook }));
+const lineItems = [{ label: 'Шай', amount: 1500 }, { label: 'Жеткізу', amount: 500 }];
+const claims = await verifyOrder(await updateOrder(token, { lineItems }, secret), secret);
+let refused = '';
+await signOrder({ invoiceId: '123456789012', amount: 1, exp, lineItems: [{ label: 'Tea', ammount: 1 }] }, secret).catch((e) => (refused = e.code));
+console.log(JSON.stringify({ invoiceId: claims.invoiceId, amount: claims.amount, label: claims.lineItems[1].label, refused, verifyWebhook: typeof verifyWebhook }));
 `,
     );
     const { stdout } = await run(process.execPath, ['backend.mjs'], { cwd: appDir() });
-    expect(JSON.parse(stdout)).toEqual({ invoiceId: '123456789012', verifyWebhook: 'function' });
+    expect(JSON.parse(stdout)).toEqual({
+      invoiceId: '123456789012',
+      amount: 2000,
+      label: 'Жеткізу',
+      refused: 'invalid_order',
+      verifyWebhook: 'function',
+    });
   });
 
   it('the hook above does catch a server dependency (the main entry loads Hono)', async () => {

@@ -17,7 +17,9 @@ import {
   startStack,
   TEST_PAN,
   SCENARIO_AMOUNT,
+  ORDER_SECRET,
 } from './harness.js';
+import { updateOrder } from '../src/order.js';
 
 const PAN = TEST_PAN;
 const CRYPTOGRAM = 'AMwBRjPWDnAgAA7Rls7mAoABFA==';
@@ -334,6 +336,42 @@ describe('paid', () => {
     const o = await order();
     const r = await pay({ order: o, payment: payment(s.apple, { version: 'RSA_v1', pan: PAN }) });
     expect([r.status, r.json.status]).toEqual([200, 'paid']);
+  });
+});
+
+describe('a re-priced order (express checkout), decrypt mode', () => {
+  it('the updated order pays its new amount; a token for the earlier amount is 400 amount_mismatch and moves no money', async () => {
+    // A: the order the page opened the sheet with; B: the backend re-priced it when the customer chose delivery.
+    const a = await order({ amount: 1000 });
+    const b = await updateOrder(
+      a,
+      {
+        lineItems: [
+          { label: 'Шай «Алматы», 3 қорап', amount: 1000 },
+          { label: 'Доставка курьером', amount: 100 },
+        ],
+      },
+      ORDER_SECRET,
+    );
+    const invoiceId = invoiceOf(b);
+    expect(invoiceId).toBe(invoiceOf(a));
+
+    // The sheet showed A's total when the customer paid: the token is for 1000, the order now says 1100.
+    const stale = await pay({ order: b, payment: payment(s.apple, { amount: 1000, pan: PAN }) });
+    expect([stale.status, stale.json.error.code]).toEqual([400, 'amount_mismatch']);
+    expect(s.bank.ledger.byInvoice(invoiceId)).toEqual([]);
+    expect(s.bank.calls.filter((c) => c.invoiceId === invoiceId)).toEqual([]); // not even a token was asked for
+
+    // The invoice is still free: a token for the new total pays it, once, for 1100.
+    const r = await pay({ order: b, payment: payment(s.apple, { amount: 1100, pan: PAN }) });
+    expect([r.status, r.json.status, r.json.payment?.amount, r.json.payment?.invoiceId]).toEqual([
+      200,
+      'paid',
+      1100,
+      invoiceId,
+    ]);
+    const charges = s.bank.ledger.paid(invoiceId);
+    expect(charges.map((c) => c.amount)).toEqual([1100]);
   });
 });
 

@@ -7,7 +7,9 @@
  * longer than any Apple sends, is refused: Apple never sends one, and guessing what was meant is how a malformed value
  * reaches the bank. `null` is taken as an absent optional field: a client serialising Apple's object may write one.
  */
+import * as v from 'valibot';
 import { ProxyError } from '../errors.js';
+import { FIRST_ISSUE, isPlainObject, plainObject, requestProblem } from '../schema.js';
 import { type ApplePayPaymentData, decodePaymentData } from './payment-data.js';
 import { PaymentTokenError } from './payment-token-error.js';
 
@@ -19,6 +21,11 @@ export const MAX_ADDRESS_LINES = 16;
 export const MAX_METHOD_FIELD_CHARS = 256;
 /** Longest `token.transactionIdentifier`: Apple's is 64 hex characters. */
 export const MAX_TRANSACTION_IDENTIFIER_CHARS = 256;
+
+/** A field of the client's object, own properties only: JSON may name `__proto__` or `constructor`. */
+function own(o: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
 
 /** `ApplePayPaymentContact`'s string fields (its `addressLines` is an array of strings). */
 const CONTACT_FIELDS = [
@@ -70,76 +77,85 @@ export type PaymentEnvelope = {
   shippingContact?: ApplePayContactShape;
 };
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+/** An optional string field: absent or `null` is no value; anything but a string up to `max` is refused. */
+function text(max: number) {
+  const rule = `must be a string of at most ${max} characters`;
+  return v.nullish(v.pipe(v.string(rule), v.maxLength(max, rule)));
 }
 
-/** A field of the client's object, own properties only: JSON may name `__proto__` or `constructor`. */
-function own(o: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(o, key) ? o[key] : undefined;
+/** The same schema for each of `keys`. */
+function sameFor<const K extends readonly string[], S>(keys: K, schema: S): { [P in K[number]]: S } {
+  return Object.fromEntries(keys.map((k) => [k, schema])) as { [P in K[number]]: S };
 }
 
-function refuse(path: string, rule: string): never {
-  // The path and the rule, never the value: it may be whatever a customer typed.
-  throw new ProxyError('invalid_request', `\`${path}\` ${rule}`);
+/** The object without its `null` fields: a client serialising Apple's object may write one for an absent field. */
+function withoutNulls<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], null> } {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === null) delete o[k];
+  return o as { [K in keyof T]: Exclude<T[K], null> };
 }
 
-function optionalString(o: Record<string, unknown>, key: string, path: string, max: number): string | undefined {
-  const v = own(o, key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length > max)
-    refuse(`${path}.${key}`, `must be a string of at most ${max} characters`);
-  return v;
-}
+const CONTACT = v.pipe(
+  plainObject(
+    {
+      ...sameFor(CONTACT_FIELDS, text(MAX_CONTACT_FIELD_CHARS)),
+      addressLines: v.nullish(
+        v.pipe(
+          v.array(
+            v.pipe(
+              v.string(`must be a string of at most ${MAX_CONTACT_FIELD_CHARS} characters`),
+              v.maxLength(MAX_CONTACT_FIELD_CHARS, `must be a string of at most ${MAX_CONTACT_FIELD_CHARS} characters`),
+            ),
+            `must be an array of at most ${MAX_ADDRESS_LINES} strings`,
+          ),
+          v.maxLength(MAX_ADDRESS_LINES, `must be an array of at most ${MAX_ADDRESS_LINES} strings`),
+        ),
+      ),
+    },
+    { notObject: 'must be an object' },
+  ),
+  v.transform(withoutNulls),
+);
 
-/** The object at `key`, or undefined when absent or null; anything else is refused. */
-function optionalObject(o: Record<string, unknown>, key: string, path: string): Record<string, unknown> | undefined {
-  const v = own(o, key);
-  if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) refuse(`${path}.${key}`, 'must be an object');
-  return v;
-}
+const PAYMENT_METHOD = v.pipe(
+  plainObject(
+    {
+      ...sameFor(PAYMENT_METHOD_FIELDS, text(MAX_METHOD_FIELD_CHARS)),
+      paymentPass: v.nullish(
+        v.pipe(
+          plainObject(sameFor(PAYMENT_PASS_FIELDS, text(MAX_METHOD_FIELD_CHARS)), { notObject: 'must be an object' }),
+          v.transform(withoutNulls),
+        ),
+      ),
+      billingContact: v.nullish(CONTACT),
+    },
+    { notObject: 'must be an object' },
+  ),
+  v.transform(withoutNulls),
+);
 
-function contact(input: Record<string, unknown>, path: string): ApplePayContactShape {
-  const out: ApplePayContactShape = {};
-  for (const k of CONTACT_FIELDS) {
-    const v = optionalString(input, k, path, MAX_CONTACT_FIELD_CHARS);
-    if (v !== undefined) out[k] = v;
-  }
-  const lines = own(input, 'addressLines');
-  if (lines !== undefined && lines !== null) {
-    if (!Array.isArray(lines) || lines.length > MAX_ADDRESS_LINES) {
-      refuse(`${path}.addressLines`, `must be an array of at most ${MAX_ADDRESS_LINES} strings`);
-    }
-    out.addressLines = lines.map((line: unknown) => {
-      if (typeof line !== 'string' || line.length > MAX_CONTACT_FIELD_CHARS) {
-        refuse(`${path}.addressLines`, `must hold strings of at most ${MAX_CONTACT_FIELD_CHARS} characters`);
-      }
-      return line;
-    });
-  }
-  return out;
-}
-
-function paymentMethod(input: Record<string, unknown>, path: string): ApplePayPaymentMethodShape {
-  const out: ApplePayPaymentMethodShape = {};
-  for (const k of PAYMENT_METHOD_FIELDS) {
-    const v = optionalString(input, k, path, MAX_METHOD_FIELD_CHARS);
-    if (v !== undefined) out[k] = v;
-  }
-  const pass = optionalObject(input, 'paymentPass', path);
-  if (pass) {
-    const p: ApplePayPaymentPassShape = {};
-    for (const k of PAYMENT_PASS_FIELDS) {
-      const v = optionalString(pass, k, `${path}.paymentPass`, MAX_METHOD_FIELD_CHARS);
-      if (v !== undefined) p[k] = v;
-    }
-    out.paymentPass = p;
-  }
-  const billing = optionalObject(input, 'billingContact', path);
-  if (billing) out.billingContact = contact(billing, `${path}.billingContact`);
-  return out;
-}
+/**
+ * `ApplePayPayment` around its `paymentData`: unknown keys dropped at every level (valibot's objects keep only the
+ * keys they name, read from the object itself), `null` fields dropped, the rest checked.
+ */
+export const PAYMENT_SCHEMA = v.pipe(
+  plainObject(
+    {
+      token: plainObject(
+        {
+          // Its contents are cleanPaymentData's, with the token decoder's rules and the token_invalid code.
+          paymentData: v.custom<Record<string, unknown>>(isPlainObject, 'must be an object'),
+          paymentMethod: v.nullish(PAYMENT_METHOD),
+          transactionIdentifier: text(MAX_TRANSACTION_IDENTIFIER_CHARS),
+        },
+        { notObject: 'must be an object', missing: { paymentData: 'must be an object' } },
+      ),
+      billingContact: v.nullish(CONTACT),
+      shippingContact: v.nullish(CONTACT),
+    },
+    { notObject: 'must be the ApplePayPayment object', missing: { token: 'must be an object' } },
+  ),
+  v.transform(({ token, ...rest }) => withoutNulls({ ...rest, token: withoutNulls(token) })),
+);
 
 /**
  * Checks the `payment` of a `POST /applepay/payments` body around its `paymentData` and rebuilds it from the fields
@@ -154,27 +170,9 @@ function paymentMethod(input: Record<string, unknown>, path: string): ApplePayPa
  * @throws {ProxyError} `invalid_request`, naming the field.
  */
 export function cleanPayment(input: unknown): PaymentEnvelope {
-  if (!isObject(input)) refuse('payment', 'must be the ApplePayPayment object');
-  const token = own(input, 'token');
-  if (!isObject(token)) refuse('payment.token', 'must be an object');
-  const paymentData = own(token, 'paymentData');
-  if (!isObject(paymentData)) refuse('payment.token.paymentData', 'must be an object');
-
-  const out: PaymentEnvelope = { token: { paymentData } };
-  const method = optionalObject(token, 'paymentMethod', 'payment.token');
-  if (method) out.token.paymentMethod = paymentMethod(method, 'payment.token.paymentMethod');
-  const transactionIdentifier = optionalString(
-    token,
-    'transactionIdentifier',
-    'payment.token',
-    MAX_TRANSACTION_IDENTIFIER_CHARS,
-  );
-  if (transactionIdentifier !== undefined) out.token.transactionIdentifier = transactionIdentifier;
-  for (const c of ['billingContact', 'shippingContact'] as const) {
-    const v = optionalObject(input, c, 'payment');
-    if (v) out[c] = contact(v, `payment.${c}`);
-  }
-  return out;
+  const r = v.safeParse(PAYMENT_SCHEMA, input, FIRST_ISSUE);
+  if (!r.success) throw new ProxyError('invalid_request', requestProblem(r.issues[0], 'payment'));
+  return r.output;
 }
 
 /**
@@ -192,7 +190,7 @@ export function cleanPayment(input: unknown): PaymentEnvelope {
 export function cleanPaymentData(input: Record<string, unknown>): ApplePayPaymentData {
   // Copied field by field first (own properties only), and that copy is what is checked and passed on.
   const h = own(input, 'header');
-  const header = isObject(h)
+  const header = isPlainObject(h)
     ? {
         ephemeralPublicKey: own(h, 'ephemeralPublicKey'),
         wrappedKey: own(h, 'wrappedKey'),

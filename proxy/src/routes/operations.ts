@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import * as v from 'valibot';
 import type { EpayClient, OperationKind } from '../epay/client.js';
 import { ProxyError } from '../errors.js';
 import type { PaymentEvents } from '../webhooks/event-service.js';
@@ -16,6 +17,7 @@ import { checkIdempotencyKey, once } from '../operations/idempotency.js';
 import { currentPayment, OPERATION_BUDGET_MS, operate } from '../operations/operate.js';
 import { paymentView } from '../operations/payment-view.js';
 import type { ProxyStore } from '../store.js';
+import { FIRST_ISSUE, isPlainObject } from '../schema.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './body.js';
 
 /** Requests per key per minute: a backend's capture and refund jobs, not a browser's clicks. */
@@ -47,24 +49,34 @@ function authenticate(keys: readonly string[]): MiddlewareHandler<HonoEnv> {
   };
 }
 
+const AMOUNT_RULE = '`amount` must be a number > 0 with at most two decimals';
+
+/**
+ * An operation's body: `{}` or `{ amount }`, nothing else (a refund with a misspelt field must not refund it all).
+ * Unknown keys are refused before the amount is read, so `{ "amont": 5 }` is `invalid_request`, not a full refund.
+ */
+const OPERATION_BODY = v.pipe(
+  v.custom<Record<string, unknown>>(isPlainObject, 'The body must be a JSON object'),
+  v.check((body) => Object.keys(body).every((k) => k === 'amount'), 'The body may only carry `amount`'),
+  v.object({
+    amount: v.optional(
+      v.pipe(
+        v.number(AMOUNT_RULE),
+        // Read exactly from the JSON number's spelling: 1e21 and 1e-7 have no such spelling and are refused.
+        v.check((n) => Number.isFinite(n) && n > 0 && /^\d+(?:\.\d{1,2})?$/.test(String(n)), AMOUNT_RULE),
+      ),
+    ),
+  }),
+);
+
 /** An amount as the contract takes it: > 0, at most two decimals, read exactly from the JSON number. */
 function readAmount(body: unknown): number | undefined {
   if (body === undefined) return undefined;
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new ProxyError('invalid_request', 'The body must be a JSON object');
-  const keys = Object.keys(body);
-  if (keys.some((k) => k !== 'amount')) throw new ProxyError('invalid_request', 'The body may only carry `amount`');
-  const amount = (body as { amount?: unknown }).amount;
-  if (amount === undefined) return undefined;
-  if (
-    typeof amount !== 'number' ||
-    !Number.isFinite(amount) ||
-    amount <= 0 ||
-    !/^\d+(?:\.\d{1,2})?$/.test(String(amount))
-  ) {
-    throw new ProxyError('invalid_amount', '`amount` must be a number > 0 with at most two decimals');
-  }
-  return amount;
+  const r = v.safeParse(OPERATION_BODY, body, FIRST_ISSUE);
+  if (r.success) return r.output.amount;
+  const [issue] = r.issues;
+  // The amount's own rule has its own code; the body's shape is the request's.
+  throw new ProxyError(issue.path?.[0]?.key === 'amount' ? 'invalid_amount' : 'invalid_request', issue.message);
 }
 
 /** The JSON body of an operation: none, or an object. */

@@ -1,6 +1,7 @@
 /** @module `POST /applepay/payments`: order + Apple Pay payment in, a definite answer out. */
 import { Hono } from 'hono';
-import { cleanPayment, cleanPaymentData, type PaymentEnvelope } from '../applepay/payment-shape.js';
+import * as v from 'valibot';
+import { cleanPaymentData, PAYMENT_SCHEMA, type PaymentEnvelope } from '../applepay/payment-shape.js';
 import type { HonoEnv } from '../hono-env.js';
 import { countPayments } from '../middleware/outcome-metrics.js';
 import { ProxyError } from '../errors.js';
@@ -9,11 +10,17 @@ import { verifyOrder } from '../order.js';
 import { PaymentAttempt } from '../payment/attempt.js';
 import { takePayment } from '../payment/authorize.js';
 import type { PaymentDeps } from '../payment/deps.js';
+import { FIRST_ISSUE, plainObject, requestProblem } from '../schema.js';
 import { readJsonBody } from './body.js';
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+const ORDER_RULE = 'must be the order token (a string)';
+const PAYMENT_RULE = 'must be the ApplePayPayment object';
+
+/** `{ order, payment }`; unknown keys dropped. The order first: a request with neither is refused for the order. */
+const PAYMENT_REQUEST = plainObject(
+  { order: v.string(ORDER_RULE), payment: PAYMENT_SCHEMA },
+  { notObject: 'The body must be a JSON object', missing: { order: ORDER_RULE, payment: PAYMENT_RULE } },
+);
 
 /**
  * Checks the request's shape and rebuilds the payment from the fields Apple documents (unknown keys dropped);
@@ -26,10 +33,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * @throws {ProxyError} `invalid_request`.
  */
 export function parsePaymentRequest(body: unknown): { order: string; payment: PaymentEnvelope } {
-  if (!isObject(body)) throw new ProxyError('invalid_request', 'The body must be a JSON object');
-  const order = Object.hasOwn(body, 'order') ? body.order : undefined;
-  if (typeof order !== 'string') throw new ProxyError('invalid_request', '`order` must be the order token (a string)');
-  return { order, payment: cleanPayment(Object.hasOwn(body, 'payment') ? body.payment : undefined) };
+  const r = v.safeParse(PAYMENT_REQUEST, body, FIRST_ISSUE);
+  if (!r.success) throw new ProxyError('invalid_request', requestProblem(r.issues[0]));
+  return r.output;
 }
 
 export function paymentRoutes(deps: PaymentDeps) {

@@ -13,11 +13,18 @@ const PROXY_SRC_URL = new URL('..', import.meta.url).href;
 /** Starting a TypeScript entry through tsx takes a few seconds on a busy 2-core machine. */
 const RUN_TIMEOUT_MS = 30_000;
 
-/** Every runtime dependency of the proxy but tsx (the TypeScript loader the test itself runs under). */
-const SERVER_DEPENDENCIES = Object.keys(
+/** Every runtime dependency of the proxy. */
+const DEPENDENCIES = Object.keys(
   (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: object })
     .dependencies,
-).filter((name) => name !== 'tsx');
+);
+/**
+ * Dependencies a merchant's backend may load with `/order`: plain JavaScript, no I/O, no dependency of its own
+ * (valibot checks the order's claims).
+ */
+const PURE_DEPENDENCIES = ['valibot'];
+/** Every runtime dependency of the proxy but the pure ones and tsx (the TypeScript loader the test itself runs under). */
+const SERVER_DEPENDENCIES = DEPENDENCIES.filter((name) => name !== 'tsx' && !PURE_DEPENDENCIES.includes(name));
 
 /**
  * Runs in the module-loader thread: reports every resolved module, then a sentinel import tells the main thread that
@@ -77,11 +84,11 @@ function loadAlone(specifier: string): Promise<Loaded> {
   });
 }
 
-/** The server dependencies among the modules loaded, by package name. */
-function dependenciesIn(loaded: Loaded): string[] {
+/** The server dependencies (or the packages named) among the modules loaded, by package name. */
+function dependenciesIn(loaded: Loaded, names: readonly string[] = SERVER_DEPENDENCIES): string[] {
   const found = new Set<string>();
   const places = [...loaded.esm.flatMap((m) => [m.url, m.specifier]), ...loaded.cjs];
-  for (const name of SERVER_DEPENDENCIES) {
+  for (const name of names) {
     const inNodeModules = `/node_modules/${name}/`;
     if (places.some((p) => p.includes(inNodeModules) || p === name || p.startsWith(`${name}/`))) found.add(name);
   }
@@ -114,12 +121,14 @@ describe('imported alone, from a package that depends on the proxy', () => {
       ]),
     );
     expect(proxySourcesIn(loaded)).toEqual(['webhooks/signature.ts', 'webhooks/verify.ts']);
-    expect(dependenciesIn(loaded)).toEqual([]);
+    expect(dependenciesIn(loaded, DEPENDENCIES)).toEqual([]);
   });
 
-  it('@epay-applepay/proxy/order exports signOrder and verifyOrder and loads no dependency (no Hono either)', async () => {
+  it('@epay-applepay/proxy/order exports signOrder, verifyOrder and updateOrder and loads no server dependency (no Hono either), valibot only', async () => {
     const loaded = await loadAlone('@epay-applepay/proxy/order');
-    expect(loaded.exports).toEqual(expect.arrayContaining(['signOrder', 'verifyOrder']));
+    expect(loaded.exports).toEqual(expect.arrayContaining(['signOrder', 'verifyOrder', 'updateOrder']));
     expect(dependenciesIn(loaded)).toEqual([]);
+    // The detector sees the one dependency it does load.
+    expect(dependenciesIn(loaded, DEPENDENCIES)).toEqual(['valibot']);
   });
 });
