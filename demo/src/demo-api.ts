@@ -15,6 +15,36 @@ export const WALLET_CONTACT = {
   billingContact: { givenName: 'Arman', familyName: 'Ali' },
   shippingContact: { emailAddress: 'arman.ali@example.kz', phoneNumber: '+77771232380' },
 };
+/**
+ * The simulated wallet's delivery addresses, for a sheet that asks for `postalAddress`: the first is where the sheet
+ * starts (Safari's redacted default contact, widget/test-support), the second is one the demo shop does not deliver to.
+ */
+export const WALLET_ADDRESSES = [
+  {
+    id: 'almaty',
+    label: 'Home · Abay Ave 10, Almaty, Kazakhstan',
+    address: {
+      addressLines: ['Abay Ave 10, apt 5'],
+      locality: 'Almaty',
+      administrativeArea: '',
+      postalCode: '050000',
+      countryCode: 'KZ',
+      country: 'Kazakhstan',
+    },
+  },
+  {
+    id: 'bishkek',
+    label: 'Work · Chuy Ave 120, Bishkek, Kyrgyzstan',
+    address: {
+      addressLines: ['Chuy Ave 120'],
+      locality: 'Bishkek',
+      administrativeArea: '',
+      postalCode: '720001',
+      countryCode: 'KG',
+      country: 'Kyrgyzstan',
+    },
+  },
+];
 
 /** Options of {@link createDemoApi}. */
 export interface DemoApiOptions {
@@ -38,9 +68,11 @@ export interface DemoApiOptions {
 export function createDemoApi(o: DemoApiOptions) {
   return new Hono()
     .get('/demo-api/simulator', (c) =>
-      c.json({ validationURL: o.validationURL, cards: walletCards(), contact: WALLET_CONTACT }, 200, {
-        'cache-control': 'no-store',
-      }),
+      c.json(
+        { validationURL: o.validationURL, cards: walletCards(), contact: WALLET_CONTACT, addresses: WALLET_ADDRESSES },
+        200,
+        { 'cache-control': 'no-store' },
+      ),
     )
     .post('/demo-api/apple-pay-token', async (c) => {
       let body: Record<string, unknown>;

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { signOrder } from '@epay-applepay/proxy';
 import type { Ledger } from '@epay-applepay/sandbox';
 import { CATALOG, DEFAULT_BASKET, MAX_QTY, priceBasket, type PricedBasket } from './catalog.js';
+import { createExpressCheckout } from './express.js';
 import { failedPage, thanksPage } from './shop-pages.js';
 
 /** How long a signed order may wait on the page before the proxy refuses it (`order_expired`). */
@@ -49,8 +50,9 @@ function invoiceNumbers(): () => string {
 }
 
 /**
- * The shop: `GET /shop/catalog`, `POST /shop/orders`, `GET /shop/thanks`, `GET /shop/payment-failed`; and
- * `createOrder` for pages the server renders itself.
+ * The shop: `GET /shop/catalog`, `POST /shop/orders`, `GET /shop/thanks`, `GET /shop/payment-failed`, the express
+ * checkout's `POST /shop/express/orders` and `POST /shop/express/reprice` (express.ts); and `createOrder` for pages the
+ * server renders itself.
  *
  * @example
  * const shop = createShop({ orderSecret, httpsOrigin: 'https://127.0.0.1:5180', ledger: bank.ledger });
@@ -60,6 +62,20 @@ function invoiceNumbers(): () => string {
 export function createShop(o: ShopOptions) {
   const orders = new Map<string, PricedBasket>();
   const nextInvoice = invoiceNumbers();
+  const remember = (invoiceId: string, basket: PricedBasket) => {
+    orders.delete(invoiceId);
+    orders.set(invoiceId, basket);
+    if (orders.size > MAX_REMEMBERED_ORDERS) orders.delete(orders.keys().next().value!);
+  };
+  const express = createExpressCheckout({
+    orderSecret: o.orderSecret,
+    get httpsOrigin() {
+      return o.httpsOrigin;
+    },
+    nextInvoice,
+    ttlSeconds: ORDER_TTL_S,
+    remember,
+  });
 
   async function createOrder(basket: unknown): Promise<SignedOrder | { error: string }> {
     const priced = priceBasket(basket);
@@ -78,8 +94,7 @@ export function createShop(o: ShopOptions) {
       },
       o.orderSecret,
     );
-    orders.set(invoiceId, priced);
-    if (orders.size > MAX_REMEMBERED_ORDERS) orders.delete(orders.keys().next().value!);
+    remember(invoiceId, priced);
     return { ...priced, order, invoiceId, expiresAt };
   }
 
@@ -89,6 +104,7 @@ export function createShop(o: ShopOptions) {
   };
 
   const app = new Hono()
+    .route('/', express)
     .get('/shop/catalog', (c) => c.json({ products: CATALOG, basket: DEFAULT_BASKET, maxQty: MAX_QTY }))
     .post('/shop/orders', async (c) => {
       const text = await c.req.text();

@@ -1,6 +1,7 @@
 /**
  * @module Builds the demo's browser code with Vite at start: the simulated Apple Pay (a classic script, so it runs
- * before anything else on a page), and the pages (the checkout and the SPA example) with the widget's ES module.
+ * before anything else on a page), and the pages (the checkout, the product page and the SPA example) with the widget's
+ * ES module.
  */
 import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -27,7 +28,7 @@ function urlPath(root: string, file: string): string {
 
 /**
  * Builds into `outDir` and returns the files by URL path: `/simulator/simulated-apple-pay.js`,
- * `/demo/web/index.html`, `/examples/spa/index.html` and their `/assets/…`.
+ * `/demo/web/index.html`, `/demo/web/product.html`, `/examples/spa/index.html` and their `/assets/…`.
  *
  * @example
  * const files = await buildWeb('.cache/demo-web');
@@ -70,6 +71,7 @@ export async function buildWeb(outDir: string): Promise<BuiltFiles> {
       rolldownOptions: {
         input: {
           demo: join(REPO_ROOT, 'demo', 'web', 'index.html'),
+          product: join(REPO_ROOT, 'demo', 'web', 'product.html'),
           spa: join(REPO_ROOT, 'examples', 'spa', 'index.html'),
         },
       },

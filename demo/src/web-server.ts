@@ -22,6 +22,8 @@ export const SIMULATOR_SCRIPT = '/simulator/simulated-apple-pay.js';
  */
 export const SDK_MODE = 'apple-sdk';
 export const STAND_IN_SDK_URL = `${SIMULATOR_SCRIPT}?as=apple-pay-sdk`;
+/** The product page with "Buy now", linked from the shop's page. */
+export const PRODUCT_PAGE = '/product';
 /** Where the plain example loads the classic script from (a merchant copies the file to their site or a CDN). */
 export const CLASSIC_SCRIPT_URL = '/js/epay-applepay-button.iife.js';
 
@@ -100,6 +102,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   };
 
   app.get('/', (c) => page('/demo/web/index.html', c.req.query('mode') === SDK_MODE ? withStandInSdk : withSimulator));
+  // The product page: "Buy now" with delivery and a coupon on the sheet (the express checkout, demo/src/express.ts).
+  app.get(PRODUCT_PAGE, () => page('/demo/web/product.html'));
   app.get('/examples', (c) => c.redirect('/examples/'));
   app.get('/examples/', (c) =>
     c.html(`<!DOCTYPE html><meta charset="utf-8"><title>Examples</title><h1>Integration examples</h1>

@@ -7,6 +7,7 @@ import '@epay-applepay/widget';
 import type { EpayApplePayButton } from '@epay-applepay/widget';
 import { money, renderBasket, requestOrder, type Product } from './basket.js';
 import { eventLog } from './event-log.js';
+import { listenForOutcomes } from './outcomes.js';
 import { watchShopEvents } from './events-panel.js';
 import { refreshLedger, refreshLedgerIfStale, showTerminalMode } from './ledger-panel.js';
 
@@ -27,11 +28,6 @@ const button = $<EpayApplePayButton>('#pay');
 const outcome = $<HTMLDivElement>('#outcome');
 const ledger = $<HTMLTableSectionElement>('#ledger');
 const log = eventLog($<HTMLOListElement>('#log'));
-
-const showOutcome = (text: string, tone?: 'ok' | 'fail') => {
-  outcome.textContent = text;
-  outcome.className = `outcome${tone ? ` ${tone}` : ''}`;
-};
 
 // The switch: the simulation in front of the page (`/`), or the element loading a stand-in of Apple's SDK through its
 // `sdk` attribute (`/?mode=apple-sdk`, which the demo server renders into the element). Where Apple Pay really exists
@@ -92,51 +88,12 @@ function onBasketChange(): void {
   reorderTimer = setTimeout(() => void newOrder('basket changed'), REORDER_DEBOUNCE_MS);
 }
 
-const detail = (e: Event) => JSON.stringify((e as CustomEvent).detail, null, 1).replace(/\n\s*/g, ' ');
-button.addEventListener('epay-ready', (e) => {
-  log.add('event', 'epay-ready', detail(e));
-  const unavailable = $<HTMLParagraphElement>('#unavailable');
-  unavailable.hidden = e.detail.available;
-  unavailable.textContent = e.detail.available
-    ? ''
-    : `Apple Pay is not offered here (${e.detail.reason ?? 'unknown'}).`;
-});
-button.addEventListener('epay-click', (e) => {
-  showOutcome('');
-  log.add('event', 'epay-click', detail(e));
-});
-button.addEventListener('epay-success', (e) => {
-  const p = e.detail.payment;
-  log.add('event', 'epay-success', detail(e), 'ok');
-  showOutcome(
-    `Paid: order ${p.invoiceId}, ${money(p.amount, p.currency)}, reference ${p.reference}. A new order is ready.`,
-    'ok',
-  );
-  void refreshLedger(ledger);
-  // The invoice is paid: the next payment needs a new order.
-  void newOrder('after a payment');
-});
-button.addEventListener('epay-3ds', (e) => {
-  log.add('event', 'epay-3ds', `${e.detail.action} (the element now posts the bank's form)`);
-  showOutcome('The bank asks for 3-D Secure: going to its page…');
-});
-button.addEventListener('epay-declined', (e) => {
-  log.add('event', 'epay-declined', detail(e), 'fail');
-  showOutcome(
-    `Declined by the bank: ${e.detail.message} (code ${String(e.detail.bankCode)}). Nothing was charged; try another card.`,
-    'fail',
-  );
-  void refreshLedger(ledger);
-});
-button.addEventListener('epay-cancel', (e) => {
-  log.add('event', 'epay-cancel', detail(e));
-  showOutcome('You closed the sheet. Nothing was charged.');
-});
-button.addEventListener('epay-error', (e) => {
-  log.add('event', 'epay-error', detail(e), 'fail');
-  showOutcome(`Error: ${e.detail.message} (${e.detail.code})`, 'fail');
-  void refreshLedger(ledger);
-  if (e.detail.code === 'invalid_order' || e.detail.code === 'order_expired') void newOrder('the order had expired');
+listenForOutcomes(button, {
+  log,
+  outcome,
+  unavailable: $<HTMLParagraphElement>('#unavailable'),
+  ledger,
+  newOrder,
 });
 
 $('#clear-log').addEventListener('click', () => log.clear());

@@ -390,7 +390,8 @@ export class FakeSession {
       this.shippingMethods = update.newShippingMethods;
       this.shippingMethod = update.newShippingMethods[0];
     }
-    this.errors = update.errors ?? [];
+    // Apple's shipping-method update has no errors member: Safari ignores one.
+    this.errors = kind === 'shippingMethod' ? [] : (update.errors ?? []);
     this.updates.push({ kind, update });
     this.view?.updated?.(kind, update);
   }

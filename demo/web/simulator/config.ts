@@ -8,12 +8,21 @@ export interface WalletCard {
   outcome: string;
 }
 
+/** A delivery address of the simulated wallet. */
+export interface WalletAddress {
+  id: string;
+  label: string;
+  /** Apple's `ApplePayPaymentContact` address fields (`addressLines`, `locality`, `postalCode`, `countryCode`, …). */
+  address: Record<string, string | string[]>;
+}
+
 /** The simulator's settings, from `GET /demo-api/simulator`. */
 export interface SimulatorConfig {
   /** The sandbox Apple gateway's URL: what Safari passes to `onvalidatemerchant`. */
   validationURL: string;
   cards: WalletCard[];
   contact: { billingContact: Record<string, string>; shippingContact: Record<string, string> };
+  addresses: WalletAddress[];
 }
 
 let config: Promise<SimulatorConfig> | undefined;

@@ -1,25 +1,48 @@
 /**
  * @module The simulated payment sheet: an overlay in the page, clearly labelled as a simulation, shaped like Safari's
- * (merchant, card, contact, total, pay, cancel). It only draws and reports clicks; the session
- * (the shared fake, through wallet.ts) decides.
+ * (merchant, card, delivery address and method, coupon, the order's lines, total, pay, cancel). It only draws and
+ * reports clicks; the session (the shared fake, through wallet.ts) decides.
  */
-import type { WalletCard } from './config.js';
+import type { WalletAddress, WalletCard } from './config.js';
 
 /** What the sheet shows of the payment request. */
 export interface SheetRequest {
   total: { label: string; amount: string };
   currencyCode: string;
+  shippingType?: string;
+}
+
+/** What the sheet shows now: the request's, then each update the page completed (the session's state). */
+export interface SheetState {
+  total: { label: string; amount: string };
+  lineItems: ReadonlyArray<{ label: string; amount: string }>;
+  shippingMethods: ReadonlyArray<{ identifier: string; label: string; detail?: string; amount: string }>;
+  /** Identifier of the selected method. */
+  shippingMethod?: string;
+  couponOffered: boolean;
+  couponCode: string;
+  /** The errors of the last update: while any shows, the customer cannot pay. */
+  errors: ReadonlyArray<{ code: string; contactField?: string; message: string }>;
+  /** An update the sheet waits for: the customer can neither pay nor change anything meanwhile. */
+  pending?: string;
 }
 
 /** The customer's choices on the sheet. */
 export interface SheetHandlers {
   pay(cardId: string): void;
   cancel(): void;
+  selectShippingMethod(identifier: string): void;
+  applyCoupon(code: string): void;
+  selectAddress(id: string): void;
 }
 
 /** Controls of an open sheet. */
 export interface Sheet {
   setCards(cards: WalletCard[], contactName: string): void;
+  /** The wallet's delivery addresses, for a request that asks for `postalAddress`; the first is chosen. */
+  setAddresses(addresses: WalletAddress[]): void;
+  /** Draws the session's state: lines, methods, coupon, errors, total, and the wait for the merchant. */
+  show(state: SheetState): void;
   merchantVerified(displayName: string, domain: string): void;
   setStatus(text: string, tone?: 'busy' | 'ok' | 'fail'): void;
   /** Locks the sheet while a payment is processed. */
@@ -32,7 +55,7 @@ export interface Sheet {
 const STYLE = `
 :host{all:initial}
 .backdrop{position:fixed;inset:0;background:rgba(0,0,0,.45);display:flex;align-items:flex-end;justify-content:center;z-index:2147483647;font:15px/1.4 -apple-system,system-ui,sans-serif;color:#1d1d1f}
-.sheet{width:min(420px,100vw);background:#f2f2f7;border-radius:14px 14px 0 0;box-shadow:0 -4px 24px rgba(0,0,0,.25);padding:0 0 18px;animation:up .18s ease-out}
+.sheet{width:min(420px,100vw);max-height:100vh;overflow-y:auto;background:#f2f2f7;border-radius:14px 14px 0 0;box-shadow:0 -4px 24px rgba(0,0,0,.25);padding:0 0 18px;animation:up .18s ease-out}
 @media (min-height:700px){.backdrop{align-items:center}.sheet{border-radius:14px}}
 /* A fade, not a slide: a click while it runs lands on the button (WebDriver does not wait for motion to end). */
 @keyframes up{from{opacity:0}}
@@ -51,6 +74,14 @@ label.card small{display:block;color:#6e6e73}
 .status{min-height:1.4em;margin:10px 16px 0;text-align:center;color:#6e6e73}
 .status.ok{color:#0a7c2f;font-weight:600}.status.fail{color:#b3261e;font-weight:600}
 .verified{color:#0a7c2f;font-size:13px}
+label.choice{display:flex;gap:10px;align-items:flex-start;padding:4px 0;cursor:pointer}
+label.choice span.what{flex:1}label.choice small{display:block;color:#6e6e73}
+.line{display:flex;justify-content:space-between;gap:12px;padding:2px 0}
+.coupon{display:flex;gap:8px}.coupon input{flex:1;font:inherit;padding:6px 8px;border:1px solid #c7c7cc;border-radius:8px}
+.coupon button{font:inherit;border:0;border-radius:8px;background:#007aff;color:#fff;padding:6px 14px;cursor:pointer}
+.coupon button:disabled{opacity:.4;cursor:default}
+.errors{margin:8px 12px 0;padding:8px 14px;list-style:none;border-radius:10px;background:#fde7e6;color:#b3261e;font-size:14px}
+.errors:empty{display:none}
 .note{margin:10px 16px 0;font-size:12px;color:#6e6e73;text-align:center}`;
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -80,11 +111,42 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
   status.setAttribute('role', 'status');
   const cancel = el('button', { className: 'cancel', type: 'button', textContent: 'Cancel' });
   const pay = el('button', { className: 'pay', type: 'button', textContent: 'Pay', disabled: true });
+  const addressRow = el('div', { className: 'row addresses', hidden: true });
+  const methodsRow = el('div', { className: 'row methods', hidden: true });
+  const couponInput = el('input', { className: 'coupon-code', type: 'text', autocomplete: 'off' });
+  couponInput.setAttribute('aria-label', 'Coupon code');
+  const applyCoupon = el('button', { className: 'apply', type: 'button', textContent: 'Apply' });
+  const couponRow = el(
+    'div',
+    { className: 'row', hidden: true },
+    el('h3', { textContent: 'Coupon' }),
+    el('div', { className: 'coupon' }, couponInput, applyCoupon),
+  );
+  const linesRow = el('div', { className: 'row lines', hidden: true });
+  const errors = el('ul', { className: 'errors' });
+  errors.setAttribute('role', 'alert');
+  const amount = el('strong', { className: 'amount', textContent: `${request.total.amount} ${request.currencyCode}` });
+  const totalLabel = el('span', { textContent: `Pay ${request.total.label}` });
   let verified = false;
   let hasCards = false;
   let locked = false;
+  let pending = false;
+  let hasErrors = false;
+  let couponShown = false;
   const refresh = () => {
-    pay.disabled = locked || !verified || !hasCards;
+    pay.disabled = locked || !verified || !hasCards || pending || hasErrors;
+    // Apple's sheet takes a change only once the merchant is verified, and one at a time.
+    const frozen = locked || !verified || pending;
+    for (const i of root.querySelectorAll<HTMLInputElement>('input[name=method], input[name=address]'))
+      i.disabled = frozen;
+    for (const i of root.querySelectorAll<HTMLInputElement>('input[name=card]')) i.disabled = locked;
+    couponInput.disabled = frozen;
+    applyCoupon.disabled = frozen;
+  };
+  const money = (value: string) => `${value} ${request.currencyCode}`;
+  const setStatus = (text: string, tone?: 'busy' | 'ok' | 'fail') => {
+    status.textContent = text;
+    status.className = `status${tone && tone !== 'busy' ? ` ${tone}` : ''}`;
   };
 
   const sheet = el(
@@ -94,12 +156,12 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
     el('header', {}, el('span', { className: 'logo', textContent: 'Apple Pay' }), cancel),
     el('div', { className: 'row' }, el('h3', { textContent: 'Merchant' }), merchant),
     el('div', { className: 'row' }, el('h3', { textContent: 'Card' }), cardsBox),
-    el(
-      'div',
-      { className: 'row total' },
-      el('span', { textContent: `Pay ${request.total.label}` }),
-      el('strong', { className: 'amount', textContent: `${request.total.amount} ${request.currencyCode}` }),
-    ),
+    addressRow,
+    methodsRow,
+    couponRow,
+    linesRow,
+    el('div', { className: 'row total' }, totalLabel, amount),
+    errors,
     pay,
     status,
     el('p', {
@@ -113,6 +175,9 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
   root.append(el('style', { textContent: STYLE }), el('div', { className: 'backdrop' }, sheet));
 
   cancel.addEventListener('click', () => !locked && handlers.cancel());
+  const apply = () => !applyCoupon.disabled && handlers.applyCoupon(couponInput.value);
+  applyCoupon.addEventListener('click', apply);
+  couponInput.addEventListener('keydown', (e) => e.key === 'Enter' && apply());
   pay.addEventListener('click', () => {
     const chosen = root.querySelector<HTMLInputElement>('input[name=card]:checked');
     if (chosen && !pay.disabled) handlers.pay(chosen.value);
@@ -139,6 +204,74 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
       hasCards = cards.length > 0;
       refresh();
     },
+    setAddresses(addresses) {
+      addressRow.replaceChildren(
+        el('h3', { textContent: 'Shipping address' }),
+        ...addresses.map((address, i) => {
+          const input = el('input', { type: 'radio', name: 'address', value: address.id, checked: i === 0 });
+          input.addEventListener('change', () => input.checked && handlers.selectAddress(address.id));
+          return el('label', { className: 'choice address' }, input, el('span', { className: 'what' }, address.label));
+        }),
+      );
+      addressRow.hidden = addresses.length === 0;
+      refresh();
+    },
+    show(state) {
+      totalLabel.textContent = `Pay ${state.total.label}`;
+      amount.textContent = money(state.total.amount);
+      linesRow.hidden = state.lineItems.length === 0;
+      linesRow.replaceChildren(
+        el('h3', { textContent: 'Summary' }),
+        ...state.lineItems.map((line) =>
+          el(
+            'div',
+            { className: 'line' },
+            el('span', { className: 'line-label', textContent: line.label }),
+            el('span', { className: 'line-amount', textContent: money(line.amount) }),
+          ),
+        ),
+      );
+      methodsRow.hidden = state.shippingMethods.length === 0;
+      methodsRow.replaceChildren(
+        el('h3', { textContent: request.shippingType === 'delivery' ? 'Delivery' : 'Shipping method' }),
+        ...state.shippingMethods.map((method) => {
+          const input = el('input', {
+            type: 'radio',
+            name: 'method',
+            value: method.identifier,
+            checked: method.identifier === state.shippingMethod,
+          });
+          input.addEventListener('change', () => input.checked && handlers.selectShippingMethod(method.identifier));
+          return el(
+            'label',
+            { className: 'choice method' },
+            input,
+            el(
+              'span',
+              { className: 'what' },
+              method.label,
+              ...(method.detail ? [el('small', { textContent: method.detail })] : []),
+            ),
+            el('span', { className: 'method-amount', textContent: money(method.amount) }),
+          );
+        }),
+      );
+      couponRow.hidden = !state.couponOffered;
+      // The code the request prefilled, once; after that the field holds what the customer typed.
+      if (state.couponOffered && !couponShown) couponInput.value = state.couponCode;
+      couponShown ||= state.couponOffered;
+      errors.replaceChildren(
+        ...state.errors.map((e) =>
+          el('li', { textContent: `${e.message || e.code}${e.contactField ? ` (${e.contactField})` : ''}` }),
+        ),
+      );
+      hasErrors = state.errors.length > 0;
+      const waiting = !!state.pending;
+      if (waiting) setStatus('Waiting for the merchant\u2026', 'busy');
+      else if (pending) setStatus('');
+      pending = waiting;
+      refresh();
+    },
     merchantVerified(displayName, domain) {
       merchant.replaceChildren(
         el('strong', { textContent: displayName }),
@@ -148,20 +281,15 @@ export function openSheet(request: SheetRequest, handlers: SheetHandlers): Sheet
       refresh();
       pay.focus();
     },
-    setStatus(text, tone) {
-      status.textContent = text;
-      status.className = `status${tone && tone !== 'busy' ? ` ${tone}` : ''}`;
-    },
+    setStatus,
     lock() {
       locked = true;
       cancel.disabled = true;
-      for (const i of root.querySelectorAll('input')) i.disabled = true;
       refresh();
     },
     unlock() {
       locked = false;
       cancel.disabled = false;
-      for (const i of root.querySelectorAll('input')) i.disabled = false;
       refresh();
     },
     close() {
