@@ -269,15 +269,38 @@ describe('epay-shipping-method', () => {
     equal(proxy.requests[1]!.body.order, before);
   });
 
-  it('updateTimeout is capped at 20 seconds', async () => {
+  it('waits at most 20 seconds for a listener, whatever updateTimeout says', async () => {
     const session = await open();
-    el!.updateTimeout = 600_000;
-    // The fake's Apple gives up after stepTimeoutMs (3 s) unless the element completes first; capped at 20 s it
-    // cannot within 3 s, so this only shows the update is still pending (not completed early, not thrown).
-    listen('epay-shipping-method', () => new Promise(() => {}));
-    session.selectShippingMethod('pickup');
-    await delay(100);
-    equal(session.pending, 'shippingMethod');
+    let answer!: (u: EpaySheetUpdate) => void;
+    listen('epay-shipping-method', () => new Promise((r) => (answer = r)));
+    // The wait the element arms for a pending update is the last timer set while the sheet hands it the change (the
+    // fake's own step timer comes first); 20 s cannot be waited out here.
+    const armed: unknown[] = [];
+    const realSetTimeout = window.setTimeout;
+    window.setTimeout = ((fn: TimerHandler, ms?: number, ...rest: unknown[]) => {
+      armed.push(ms);
+      return realSetTimeout(fn, ms, ...rest);
+    }) as typeof window.setTimeout;
+    const cases = [
+      [600_000, 20_000],
+      [20_001, 20_000],
+      [0, 20_000],
+      [-1, 20_000],
+      [Number.NaN, 20_000],
+      [250, 250],
+    ] as const;
+    try {
+      for (const [i, [timeout, expected]] of cases.entries()) {
+        el!.updateTimeout = timeout;
+        armed.length = 0;
+        session.selectShippingMethod(i % 2 ? 'courier' : 'pickup');
+        equal(armed.at(-1), expected, `updateTimeout ${timeout}`);
+        answer({});
+        await updated(session, i + 1);
+      }
+    } finally {
+      window.setTimeout = realSetTimeout;
+    }
     session.cancel();
   });
 
