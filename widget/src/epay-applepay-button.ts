@@ -368,23 +368,30 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
       if (sheet.ended) return;
       const next = decodeOrderToken(typeof r?.order === 'string' ? r.order : '');
       const { invoiceId, currency } = attempt.claims;
-      if (next.ok && next.order.invoiceId === invoiceId && next.order.currency === currency) {
-        this.order = attempt.order = r!.order!.trim();
-        attempt.claims = next.order;
+      const errors = sheetErrors(r?.errors);
+      // The new order when it is acceptable, and the current one should Safari refuse to show it: the element takes
+      // an order only once the sheet shows it.
+      for (const claims of next.ok && next.order.invoiceId === invoiceId && next.order.currency === currency
+        ? [next.order, attempt.claims]
+        : [attempt.claims]) {
+        const c = sheetContent(claims, attempt.label);
+        const plain = { newTotal: c.total, newLineItems: c.lineItems };
+        // Apple's shipping-method update has no methods or errors; Safari takes errors only as ApplePayError objects.
+        if (
+          sheet.completeUpdate(
+            kind,
+            kind === 'ShippingMethodSelection' ? plain : { ...plain, newShippingMethods: c.shippingMethods, errors },
+          )
+        ) {
+          if (claims !== attempt.claims) {
+            this.order = attempt.order = r!.order!.trim();
+            attempt.claims = claims;
+          }
+          return;
+        }
       }
-      const c = sheetContent(attempt.claims, attempt.label);
-      const plain = { newTotal: c.total, newLineItems: c.lineItems };
-      // Apple's shipping-method update has no methods or errors; Safari takes errors only as ApplePayError objects.
-      sheet.completeUpdate(
-        kind,
-        kind === 'ShippingMethodSelection'
-          ? plain
-          : { ...plain, newShippingMethods: c.shippingMethods, errors: sheetErrors(r?.errors) },
-      );
     };
-    const timer =
-      pending &&
-      setTimeout(finish, Math.min(this.updateTimeout > 0 ? this.updateTimeout : UPDATE_TIMEOUT_MS, UPDATE_TIMEOUT_MS));
+    const timer = pending && setTimeout(finish, upTo(this.updateTimeout, UPDATE_TIMEOUT_MS));
     pending ? pending.then(finish, () => finish()) : finish();
   }
 
@@ -399,7 +406,7 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
     if (!decoded.ok) return void emit(this, 'epay-error', { code: 'invalid_order', message: decoded.message });
     if (!proxy)
       return void emit(this, 'epay-error', { code: 'proxy_error', message: 'The proxy attribute is missing' });
-    const timeoutMs = Math.min(this.proxyTimeout > 0 ? this.proxyTimeout : PROXY_TIMEOUT_MS, PROXY_TIMEOUT_MS);
+    const timeoutMs = upTo(this.proxyTimeout, PROXY_TIMEOUT_MS);
     const options = {
       label: this.label,
       country: this.country,
@@ -492,6 +499,9 @@ apple-pay-button{vertical-align:top;width:var(--epay-applepay-button-width,240px
     }
   }
 }
+
+/** A wait in ms as set by a property, at most `max`; `max` when it is not a positive number. */
+const upTo = (ms: number, max: number) => Math.min(ms > 0 ? ms : max, max);
 
 /** The listener's errors as Apple's `ApplePayError` objects; one Apple cannot take (an unknown code) is left out. */
 function sheetErrors(errors: EpaySheetError[] | undefined): object[] {

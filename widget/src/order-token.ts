@@ -64,7 +64,10 @@ export function decodeOrderToken(token: string | null | undefined, nowMs: number
       money(amount, 0.01) &&
       /^[A-Z]{3}$/.test(currency) &&
       typeof exp === 'number' &&
-      (lineItems === undefined || lineItems.every((i: OrderLineItem) => text(i.label) && money(i.amount))) &&
+      (lineItems === undefined ||
+        lineItems.every(
+          (i: OrderLineItem) => text(i.label) && money(i.amount) && [undefined, 'final', 'pending'].includes(i.type),
+        )) &&
       (shippingMethods === undefined ||
         shippingMethods.every((m: OrderShippingMethod) => text(m.identifier) && text(m.label) && money(m.amount, 0)))
     ) {

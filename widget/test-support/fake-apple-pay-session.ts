@@ -327,9 +327,12 @@ export class FakeSession {
     this.stopTimer();
     this.step = 'waiting';
     this.view?.merchantValidated?.(merchantSession);
-    // Safari asks for the price at the default address as soon as the sheet shows, where it needs one.
+    // Safari asks for the price at the default address as soon as the sheet shows, where it needs one: an event of
+    // its own, in a later task (never inside the page's completeMerchantValidation call).
     if ((this.request['requiredShippingContactFields'] ?? []).includes('postalAddress'))
-      this.selectShippingContact(REDACTED_SHIPPING_CONTACT);
+      setTimeout(
+        () => this.step === 'waiting' && !this.pending && this.selectShippingContact(REDACTED_SHIPPING_CONTACT),
+      );
   }
 
   completeShippingContactSelection(update: FakeSheetUpdate): void {

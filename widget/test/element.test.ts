@@ -11,6 +11,7 @@ import {
   type FakeProxy,
   MERCHANT_SESSION,
   PAID,
+  THREE_DS,
   delay,
   installFakeProxy,
   json,
@@ -30,14 +31,6 @@ import {
   waitFor,
 } from './helpers/page.js';
 import { installSafariApplePay } from './helpers/safari.js';
-
-const THREE_DS = {
-  status: '3ds',
-  form: {
-    action: 'https://epay-proxy.homebank.kz/3ds',
-    fields: { PaReq: 'eyJwYXJlcSI6MX0', MD: 'MjAxYmQ5', TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed' },
-  },
-};
 
 let applePay: FakeApplePay;
 let proxy: FakeProxy;

@@ -252,6 +252,7 @@ describe('express checkout in the request and the sheet', () => {
       { lineItems: [{ label: '', amount: 10 }] },
       { lineItems: [{ label: 'x', amount: 10.001 }] },
       { lineItems: [null] },
+      { lineItems: [{ label: 'x', amount: 1, type: 'estimate' }] },
       { shippingMethods: [{ identifier: 'a', label: 'A', amount: -1 }] },
       { shippingMethods: [{ label: 'A', amount: 1 }] },
       { shippingMethods: {} },

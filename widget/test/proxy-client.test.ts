@@ -6,20 +6,13 @@ import {
   type FakeProxy,
   MERCHANT_SESSION,
   PAID,
+  THREE_DS,
   delay,
   installFakeProxy,
   json,
   proxyError,
   text,
 } from './helpers/fake-proxy.js';
-
-const THREE_DS = {
-  status: '3ds',
-  form: {
-    action: 'https://epay-proxy.homebank.kz/3ds',
-    fields: { PaReq: 'eyJwYXJlcSI6MX0', MD: 'MjAxYmQ5', TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed' },
-  },
-};
 
 describe('proxy client', () => {
   let proxy: FakeProxy;

@@ -58,16 +58,18 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Fails unless `fn` throws an error whose `name` is `name`.
+ * Fails unless `fn` throws an error whose `name` is `name` (and whose message matches `message`, when given).
  *
  * @example
  * throws(() => session.begin(), 'InvalidAccessError');
+ * throws(() => session.authorize(), 'Error', /shows errors/);
  */
-export function throws(fn: () => unknown, name: string): void {
+export function throws(fn: () => unknown, name: string, message?: RegExp): void {
   try {
     fn();
   } catch (e) {
     equal((e as Error).name, name, 'error name');
+    if (message) ok(message.test((e as Error).message), `error message ${(e as Error).message} matches ${message}`);
     return;
   }
   throw new AssertionError(`expected ${name} to be thrown`);

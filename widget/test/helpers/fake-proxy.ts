@@ -61,6 +61,15 @@ export const PAID = {
   },
 };
 
+/** The proxy's answer when the bank asks for 3-D Secure. */
+export const THREE_DS = {
+  status: '3ds',
+  form: {
+    action: 'https://epay-proxy.homebank.kz/3ds',
+    fields: { PaReq: 'eyJwYXJlcSI6MX0', MD: 'MjAxYmQ5', TermUrl: 'https://pay.example.kz/3ds/callback?c=sealed' },
+  },
+};
+
 /**
  * Replaces `window.fetch` until `uninstall()`. Defaults: a merchant session, then `paid`.
  *
