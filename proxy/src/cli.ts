@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeProxyApp, createProxyApp, eventsOf } from './app.js';
 import { ConfigError, loadConfig, type ProxyConfig } from './config.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger, sanitize } from './log.js';
+import { KEY_PATTERN } from './operations/idempotency.js';
+import { INVOICE_ID } from './routes/operations.js';
 import { RedisStore } from './redis-store.js';
 import { startProxy } from './server.js';
 
@@ -76,13 +78,12 @@ function version(): string {
 /** Warnings and errors of the operations' own request line, on stderr: stdout carries the JSON answer alone. */
 function stderrLogger(io: CliIo): Logger {
   return (record) => {
-    if (record.level === 'warn' || record.level === 'error') io.err(`${JSON.stringify(record)}\n`);
+    if (record.level === 'warn' || record.level === 'error') io.err(`${JSON.stringify(sanitize(record))}\n`);
   };
 }
 
 const OPERATIONS = ['payment', 'charge', 'cancel', 'refund'] as const;
 type OperationCommand = (typeof OPERATIONS)[number];
-const INVOICE_ID = /^\d{6,15}$/;
 const AMOUNT = /^\d{1,12}(?:\.\d{1,2})?$/;
 /** How long an operation's event may take to leave this process when the queues are in memory. */
 const EVENT_FLUSH_MS = 15_000;
@@ -126,7 +127,7 @@ async function runOperation(
               'idempotency-key': idempotencyKey,
               'content-type': 'application/json',
             },
-            body: options.amount === undefined ? '' : `{"amount":${options.amount}}`,
+            body: options.amount === undefined ? '' : JSON.stringify({ amount: Number(options.amount) }),
           },
     );
     const body = (await res.json()) as { status?: string; error?: { code?: string } };
@@ -236,8 +237,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (values.amount !== undefined && (!AMOUNT.test(values.amount) || Number(values.amount) <= 0))
     return usage('--amount is a number > 0 with at most two decimals, like 1500 or 1499.90');
   const key = values['idempotency-key'];
-  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key))
-    return usage('--idempotency-key is 1 to 255 printable characters');
+  if (key !== undefined && !KEY_PATTERN.test(key)) return usage('--idempotency-key is 1 to 255 printable characters');
   const config = settings(io, 'Nothing was done.');
   if (typeof config === 'number') return config;
   return runOperation(

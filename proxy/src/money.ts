@@ -80,7 +80,7 @@ export function decimalPlaces(n: number): number {
  * ```
  */
 export function toMinorUnits(amount: number, currency: string): number {
-  return Math.round(amount * 10 ** (currencyOf(currency)?.exponent ?? DEFAULT_EXPONENT));
+  return Math.round(amount * 10 ** exponentOf(currency));
 }
 
 /**
@@ -93,5 +93,17 @@ export function toMinorUnits(amount: number, currency: string): number {
  * ```
  */
 export function fromMinorUnits(minor: number, currency: string): number {
-  return minor / 10 ** (currencyOf(currency)?.exponent ?? DEFAULT_EXPONENT);
+  return minor / 10 ** exponentOf(currency);
+}
+
+/**
+ * The minor-unit exponent (decimals) of a currency; 2 for a code that is not one (the claims check refuses the code).
+ *
+ * @example
+ * ```ts
+ * exponentOf('KZT'); // 2
+ * ```
+ */
+export function exponentOf(currency: string): number {
+  return currencyOf(currency)?.exponent ?? DEFAULT_EXPONENT;
 }

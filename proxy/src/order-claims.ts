@@ -3,7 +3,7 @@
  * names the claim and the rule (`lineItems[2].amount must have at most 2 decimals`), never the value.
  */
 import * as v from 'valibot';
-import { CURRENCIES, currencyOf, decimalPlaces, MAX_ORDER_AMOUNT } from './money.js';
+import { CURRENCIES, currencyOf, decimalPlaces, exponentOf, MAX_ORDER_AMOUNT } from './money.js';
 import { FIRST_ISSUE, pathText, plainObject, strictPlainObject, unknownKeyOf } from './schema.js';
 
 /** Most line items on an order: the sheet lists every one, and a list this long is already unreadable there. */
@@ -243,12 +243,10 @@ function claimsSchema(exponent: number) {
 
 /** One set of schemas per minor-unit exponent (every currency taken today has 2), made when first needed. */
 const SCHEMAS = new Map<number, ReturnType<typeof claimsSchema>>();
-/** The exponent for a code that is not a currency: the claims schema refuses the code itself. */
-const USUAL_EXPONENT = 2;
 
 /** The schemas for amounts in `currency`: how many decimals they may have is the currency's minor unit. */
 function schemasFor(currency: string): ReturnType<typeof claimsSchema> {
-  const exponent = currencyOf(currency)?.exponent ?? USUAL_EXPONENT;
+  const exponent = exponentOf(currency);
   let schemas = SCHEMAS.get(exponent);
   if (!schemas) SCHEMAS.set(exponent, (schemas = claimsSchema(exponent)));
   return schemas;

@@ -14,7 +14,7 @@ import {
   type ShippingMethod,
   type ShippingType,
 } from './order-claims.js';
-import { NAMEABLE_KEY } from './schema.js';
+import { isPlainObject, NAMEABLE_KEY } from './schema.js';
 
 /** The error every refusal here throws: a merchant's backend reads its `code` (`invalid_order`, `order_expired`). */
 export { ProxyError } from './errors.js';
@@ -115,7 +115,7 @@ function asJsonObject(value: unknown, problemPrefix: string, what: string): Reco
   } catch {
     throw new ProxyError('invalid_order', `${problemPrefix}: the ${what} are not JSON`);
   }
-  if (!isRecord(json)) throw new ProxyError('invalid_order', `${problemPrefix}: the ${what} are not an object`);
+  if (!isPlainObject(json)) throw new ProxyError('invalid_order', `${problemPrefix}: the ${what} are not an object`);
   return json;
 }
 
@@ -164,10 +164,6 @@ export async function signOrder(claims: OrderClaims, secret: string): Promise<st
   return signClaims(asJsonObject(claims, 'Order not signed', 'claims'), secret, 'Order not signed');
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function jsonPart(part: string): unknown {
   if (!BASE64URL.test(part)) throw new Error('not base64url');
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
@@ -193,14 +189,14 @@ function verifyHs256(token: string, secret: string): Record<string, unknown> {
   if (parts.length !== 3) throw new Error('not a JWT');
   const [header, payload, signature] = parts as [string, string, string];
   const h = jsonPart(header);
-  if (!isRecord(h) || h.alg !== 'HS256' || 'crit' in h) throw new Error('not an HS256 JWT');
+  if (!isPlainObject(h) || h.alg !== 'HS256' || 'crit' in h) throw new Error('not an HS256 JWT');
   if (h.typ !== undefined && (typeof h.typ !== 'string' || !/^(application\/)?jwt$/i.test(h.typ)))
     throw new Error('not a JWT');
   if (!HS256_SIGNATURE.test(signature)) throw new Error('bad signature');
   const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
   if (!timingSafeEqual(Buffer.from(signature, 'base64url'), expected)) throw new Error('bad signature');
   const p = jsonPart(payload);
-  if (!isRecord(p)) throw new Error('payload is not an object');
+  if (!isPlainObject(p)) throw new Error('payload is not an object');
   return p;
 }
 
@@ -246,8 +242,9 @@ export async function verifyOrder(token: unknown, secret: string, now: Date = ne
 /**
  * The order re-priced while the sheet is open: the customer chose a delivery method, changed the address, entered a
  * coupon. The current order is verified first (signature, claims, expiry), so the invoice, the currency and the links
- * stay the merchant's own whatever the page sent; every claim is kept but those in `changes`. Without
- * `changes.amount`, an order with line items costs their exact sum (in minor units, so `0.1 + 0.2` never creeps in).
+ * stay the merchant's own whatever the page sent; every claim is kept but those in `changes`. New `lineItems`
+ * without `changes.amount` make the amount their exact sum (in minor units, so `0.1 + 0.2` never creeps in); any
+ * other change keeps the current amount.
  * New `shippingMethods` without a `shippingMethod` keep the selected method when it is still among them, else the
  * selection is dropped and the sheet selects the first.
  *
@@ -298,13 +295,15 @@ export async function updateOrder(
   if (
     Array.isArray(methods) &&
     change.shippingMethod === undefined &&
-    !methods.some((m: unknown) => isRecord(m) && m.identifier === next.shippingMethod)
+    !methods.some((m: unknown) => isPlainObject(m) && m.identifier === next.shippingMethod)
   ) {
     delete next.shippingMethod;
   }
 
-  if (change.amount === undefined && next.lineItems !== undefined) {
-    const r = readLineItems(next.lineItems, order.currency);
+  // New lines without an amount: the lines' sum. Nothing else re-prices (the current lines may not add up to the
+  // current amount, and a new description or expiry is no reason to change what the customer pays).
+  if (change.amount === undefined && change.lineItems !== undefined) {
+    const r = readLineItems(change.lineItems, order.currency);
     if (!r.ok) throw new ProxyError('invalid_order', `${prefix}: ${r.problem}`);
     const minor = r.lineItems.reduce((sum, item) => sum + toMinorUnits(item.amount, order.currency), 0);
     if (minor <= 0 || minor > toMinorUnits(MAX_ORDER_AMOUNT, order.currency)) {

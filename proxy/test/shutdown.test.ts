@@ -141,7 +141,8 @@ describe('SIGTERM to epay-applepay-proxy', () => {
       expect(proxy.output()).toContain('"store":"redis"');
       const { answer } = await slowPaymentAtTheBank(proxy.url);
       const clientsBefore = await redisClients(redis.url);
-      expect(clientsBefore).toBeGreaterThan(0);
+      // This test's own connection and at least one of the proxy's.
+      expect(clientsBefore).toBeGreaterThan(1);
       proxy.child.kill('SIGTERM');
       const r = await answer;
       expect([r.status, r.json.status]).toEqual([200, 'paid']);

@@ -23,7 +23,7 @@ const RETRYABLE: ReadonlySet<string> = new Set([
   'internal_error',
 ]);
 /** 1 to 255 printable ASCII characters. */
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** A kept answer: what the request was (its fingerprint), and the status and body it got. */
 interface Kept {

@@ -23,7 +23,7 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from './body.js';
 /** Requests per key per minute: a backend's capture and refund jobs, not a browser's clicks. */
 export const OPERATIONS_RATE_PER_MINUTE = 600;
 /** An invoice as the bank takes it: 6 to 15 digits. */
-const INVOICE_ID = /^\d{6,15}$/;
+export const INVOICE_ID = /^\d{6,15}$/;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
