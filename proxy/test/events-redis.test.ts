@@ -6,17 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeProxyApp, createProxyApp, eventsOf } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { RedisStore } from '../src/redis-store.js';
-import {
-  invoiceOf,
-  order,
-  payment,
-  post,
-  SCENARIO_AMOUNT,
-  type Stack,
-  startStack,
-  TEST_EPAY_TIMEOUTS,
-  TEST_PAN,
-} from './harness.js';
+import { payOrder, SCENARIO_AMOUNT, type Stack, startStack, TEST_EPAY_TIMEOUTS } from './harness.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { startWebhookReceiver, WEBHOOK_SECRET, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -46,14 +36,7 @@ function instance() {
   return app;
 }
 
-async function pay(amount: number = SCENARIO_AMOUNT.paid) {
-  const o = await order({ amount });
-  const r = await post(`${s.url}/applepay/payments`, {
-    order: o,
-    payment: payment(s.apple, { amount, pan: TEST_PAN }),
-  });
-  return { invoiceId: invoiceOf(o), r };
-}
+const pay = (amount: number = SCENARIO_AMOUNT.paid) => payOrder(s, amount);
 
 /** Deliveries the receiver answered 2xx, per event id. */
 function okDeliveries(invoiceId: string): Map<string, number> {

@@ -6,17 +6,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventsOf } from '../src/app.js';
 import {
+  payOrder,
   invoiceOf,
-  order,
   passwordPage,
-  payment,
   post,
   postForm,
   SCENARIO_AMOUNT,
   type Stack,
   start3ds,
   startStack,
-  TEST_PAN,
 } from './harness.js';
 import { startWebhookReceiver, WEBHOOK_SECRET, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -41,14 +39,8 @@ async function stack(options: { bank?: Record<string, unknown>; timing?: Partial
   });
 }
 
-async function pay(st: Stack, amount: number = SCENARIO_AMOUNT.paid, claims: Record<string, unknown> = {}) {
-  const o = await order({ amount, ...claims });
-  const r = await post(`${st.url}/applepay/payments`, {
-    order: o,
-    payment: payment(st.apple, { amount, pan: TEST_PAN }),
-  });
-  return { invoiceId: invoiceOf(o), r };
-}
+const pay = (st: Stack, amount: number = SCENARIO_AMOUNT.paid, claims: Record<string, unknown> = {}) =>
+  payOrder(st, amount, { claims });
 
 const ofInvoice = (invoiceId: string) =>
   [...receiver.accepted().values()].filter((e) => e.data.payment.invoiceId === invoiceId);

@@ -232,13 +232,30 @@ export function order(claims: Partial<OrderClaims> = {}): Promise<string> {
  * sandbox terminal is two-stage).
  */
 export async function paidInvoice(s: Pick<Stack, 'url' | 'apple'>, amount: number = SCENARIO_AMOUNT.paid) {
-  const o = await order({ amount });
-  const r = await post(`${s.url}/applepay/payments`, {
-    order: o,
-    payment: payment(s.apple, { amount, pan: TEST_PAN }),
-  });
+  const { invoiceId, r } = await payOrder(s, amount);
   if (r.json.status !== 'paid') throw new Error(`expected paid, got ${JSON.stringify(r.json)}`);
-  return invoiceOf(o);
+  return invoiceId;
+}
+
+/**
+ * Pays a new order of `amount` (with extra order claims, and request headers) with the test card, whatever the
+ * answer: the order token, its invoice and the proxy's answer.
+ *
+ * @example
+ * const { invoiceId, r } = await payOrder(s, SCENARIO_AMOUNT.declined);
+ */
+export async function payOrder(
+  s: Pick<Stack, 'url' | 'apple'>,
+  amount: number = SCENARIO_AMOUNT.paid,
+  options: { claims?: Record<string, unknown>; headers?: Record<string, string> } = {},
+) {
+  const o = await order({ amount, ...options.claims });
+  const r = await post(
+    `${s.url}/applepay/payments`,
+    { order: o, payment: payment(s.apple, { amount, pan: TEST_PAN }) },
+    options.headers,
+  );
+  return { o, invoiceId: invoiceOf(o), r };
 }
 
 /** A loopback port free now (listened on and closed). */

@@ -9,10 +9,9 @@ import { metricsOf } from '../src/app.js';
 import { createLogger } from '../src/log.js';
 import { type MetricsServer, serveMetrics } from '../src/metrics.js';
 import {
-  invoiceOf,
+  payOrder,
   order,
   passwordPage,
-  payment,
   post,
   postForm,
   SCENARIO_AMOUNT,
@@ -54,15 +53,7 @@ afterAll(async () => {
 
 const logged = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
-async function pay(amount: number, headers: Record<string, string> = {}) {
-  const o = await order({ amount });
-  const r = await post(
-    `${s.url}/applepay/payments`,
-    { order: o, payment: payment(s.apple, { amount, pan: TEST_PAN }) },
-    headers,
-  );
-  return { o, invoiceId: invoiceOf(o), r };
-}
+const pay = (amount: number, headers: Record<string, string> = {}) => payOrder(s, amount, { headers });
 
 /** The metrics as Prometheus scrapes them: `name{labels}` → value. */
 async function scrape(): Promise<{ text: string; get: (series: string) => number | undefined }> {
