@@ -4,6 +4,7 @@ import type { Ledger } from '@epay-applepay/sandbox';
 import { describe, expect, it } from 'vitest';
 import { DELIVERY_METHODS, createExpressCheckout, priceExpress } from './express.js';
 import { createShop } from './shop.js';
+import { shopOrderSigner } from './order-signer.js';
 
 const SECRET = 'x'.repeat(64);
 const ORIGIN = 'https://127.0.0.1:5180';
@@ -13,9 +14,12 @@ function express() {
   const remembered = new Map<string, { amount: number; description: string }>();
   const app = createExpressCheckout({
     orderSecret: SECRET,
-    httpsOrigin: ORIGIN,
-    nextInvoice: () => `900000${String(++seq).padStart(6, '0')}`,
-    ttlSeconds: 900,
+    signNew: shopOrderSigner({
+      orderSecret: SECRET,
+      origin: () => ORIGIN,
+      nextInvoice: () => `900000${String(++seq).padStart(6, '0')}`,
+      ttlSeconds: 900,
+    }),
     remember: (invoiceId, basket) => remembered.set(invoiceId, basket),
   });
   return { app, remembered };
@@ -136,6 +140,21 @@ describe('POST /shop/express/reprice', () => {
     const back = await claims(removed.answer.order);
     expect(back).toMatchObject({ amount: 11_000, shippingMethod: 'courier' });
     expect(back['lineItems']).toHaveLength(2);
+  });
+
+  it('follows the order the page holds: a re-price the page never took changes nothing for the next one', async () => {
+    const { app } = express();
+    const { order } = await newOrder(app);
+    // The customer enters WELCOME10, then closes the sheet before the element takes the answer: the page keeps `order`.
+    const untaken = await reprice(app, { order, couponCode: 'WELCOME10' });
+    expect(await claims(untaken.answer.order)).toMatchObject({ amount: 10_050 });
+    // On the next sheet, from the order the page still holds: pickup without a coupon the customer never entered there.
+    const pickup = await reprice(app, { order, shippingMethod: 'pickup' });
+    expect(await claims(pickup.answer.order)).toMatchObject({ amount: 9_500, shippingMethod: 'pickup' });
+    expect(pickup.answer.choice).toEqual({ shippingMethod: 'pickup' });
+    // And courier again from the page's order is that order itself, not a re-signed one.
+    const same = await reprice(app, { order, shippingMethod: 'courier' });
+    expect(same.answer.order).toBe(order);
   });
 
   it('refuses another code with couponCodeInvalid and the current order unchanged; the applied coupon stays', async () => {

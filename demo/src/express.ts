@@ -4,8 +4,9 @@
  * sheet shows only totals the proxy will verify.
  */
 import { Hono } from 'hono';
-import { ProxyError, signOrder, updateOrder, verifyOrder } from '@epay-applepay/proxy';
+import { ProxyError, updateOrder, verifyOrder } from '@epay-applepay/proxy';
 import { CATALOG, type PricedBasket } from './catalog.js';
+import type { NewOrder, NewOrderClaims } from './order-signer.js';
 
 /** The product of the express page, from the catalogue (its price in whole tenge, so 10 % off stays whole). */
 const PRODUCT = CATALOG.find((p) => p.sku === 'slippers')!;
@@ -40,7 +41,7 @@ export const DELIVERY_COUNTRY = 'KZ';
 const MAX_EXPRESS_REQUEST_BYTES = 16 * 1024;
 /** Longest coupon code looked at. */
 const MAX_COUPON_LENGTH = 64;
-/** Express orders whose choices the shop remembers; the oldest are forgotten first. */
+/** Signed express orders whose choices the shop remembers; the oldest are forgotten first. */
 const MAX_REMEMBERED_CHOICES = 1_000;
 
 /** What the customer has chosen on the sheet so far, per invoice: delivery and coupon compose. */
@@ -148,14 +149,10 @@ export function contactProblem(contact: Record<string, unknown>): ExpressError |
 
 /** Options of {@link createExpressCheckout}. */
 export interface ExpressCheckoutOptions {
-  /** ORDER_SIGNING_SECRET, shared with the proxy. */
+  /** ORDER_SIGNING_SECRET, shared with the proxy: re-signs the orders the page sends back. */
   orderSecret: string;
-  /** The shop's https origin for the order's links. */
-  readonly httpsOrigin: string;
-  /** The shop's invoice numbers (one sequence for every kind of order). */
-  nextInvoice(): string;
-  /** How long a signed order may wait, in seconds. */
-  ttlSeconds: number;
+  /** Signs a new order of the shop (its invoice numbers, expiry and result links: shop.ts). */
+  signNew(claims: NewOrderClaims): Promise<NewOrder>;
   /** Tells the shop's result pages what the invoice is for, at every price. */
   remember(invoiceId: string, basket: PricedBasket): void;
 }
@@ -173,41 +170,38 @@ function asBasket(price: ExpressPrice): PricedBasket {
 /**
  * `POST /shop/express/orders` (a new express order at the default delivery, no coupon) and
  * `POST /shop/express/reprice` (`{ order, shippingMethod?, couponCode?, contact? }` → `{ order, errors?, price, choice }`:
- * the order re-signed for the invoice's choices so far, or the current order unchanged with the sheet's errors; `price`
+ * the order re-signed for the choices of the page's order and this change, or the current order unchanged with the sheet's errors; `price`
  * and `choice` are for the page, the element reads `order` and `errors`).
  *
  * @example
- * app.route('/', createExpressCheckout({ orderSecret, httpsOrigin, nextInvoice, ttlSeconds: 900, remember }));
+ * app.route('/', createExpressCheckout({ orderSecret, signNew: shopOrderSigner({ … }), remember }));
  */
 export function createExpressCheckout(o: ExpressCheckoutOptions) {
+  // By the order token, not the invoice: the page's order says what the sheet shows. A re-price the element never
+  // took (the sheet closed first) signs a token nobody holds, and changes nothing for the next one.
   const choices = new Map<string, ExpressChoice>();
+  const choose = (order: string, choice: ExpressChoice) => {
+    choices.delete(order);
+    choices.set(order, choice);
+    if (choices.size > MAX_REMEMBERED_CHOICES) choices.delete(choices.keys().next().value!);
+  };
 
   return new Hono()
     .post('/shop/express/orders', async (c) => {
       const read = readBody(await c.req.text());
       if ('error' in read) return c.json({ error: read.error }, read.status);
-      const invoiceId = o.nextInvoice();
       const choice: ExpressChoice = { shippingMethod: DELIVERY_METHODS[0]!.identifier };
       const price = priceExpress(choice);
-      const expiresAt = Math.floor(Date.now() / 1000) + o.ttlSeconds;
-      const order = await signOrder(
-        {
-          invoiceId,
-          amount: price.amount,
-          currency: price.currency,
-          exp: expiresAt,
-          description: price.description,
-          backLink: `${o.httpsOrigin}/shop/thanks`,
-          failureBackLink: `${o.httpsOrigin}/shop/payment-failed`,
-          lineItems: price.lineItems,
-          shippingType: 'delivery',
-          shippingMethods: [...DELIVERY_METHODS],
-          shippingMethod: choice.shippingMethod,
-        },
-        o.orderSecret,
-      );
-      choices.set(invoiceId, choice);
-      if (choices.size > MAX_REMEMBERED_CHOICES) choices.delete(choices.keys().next().value!);
+      const { order, invoiceId, expiresAt } = await o.signNew({
+        amount: price.amount,
+        currency: price.currency,
+        description: price.description,
+        lineItems: price.lineItems,
+        shippingType: 'delivery',
+        shippingMethods: [...DELIVERY_METHODS],
+        shippingMethod: choice.shippingMethod,
+      });
+      choose(order, choice);
       o.remember(invoiceId, asBasket(price));
       return c.json({ order, invoiceId, expiresAt, product: PRODUCT, price }, 201, {
         'cache-control': 'no-store',
@@ -225,7 +219,7 @@ export function createExpressCheckout(o: ExpressCheckoutOptions) {
         if (e instanceof ProxyError) return c.json({ error: `${e.code}: ${e.message}` }, 400);
         throw e;
       }
-      const current = choices.get(invoiceId);
+      const current = choices.get(request.order);
       if (!current) return c.json({ error: 'the order is not an express order of this shop' }, 400);
 
       const errors: ExpressError[] = [];
@@ -256,7 +250,7 @@ export function createExpressCheckout(o: ExpressCheckoutOptions) {
             { lineItems: price.lineItems, shippingMethod: next.shippingMethod, description: price.description },
             o.orderSecret,
           );
-      choices.set(invoiceId, next);
+      choose(order, next);
       o.remember(invoiceId, asBasket(price));
       return c.json({ order, price, choice: next }, 200, noStore);
     });

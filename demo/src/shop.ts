@@ -3,10 +3,10 @@
  * `signOrder`), and the result pages the order's links point at.
  */
 import { Hono } from 'hono';
-import { signOrder } from '@epay-applepay/proxy';
 import type { Ledger } from '@epay-applepay/sandbox';
 import { CATALOG, DEFAULT_BASKET, MAX_QTY, priceBasket, type PricedBasket } from './catalog.js';
 import { createExpressCheckout } from './express.js';
+import { shopOrderSigner } from './order-signer.js';
 import { failedPage, thanksPage } from './shop-pages.js';
 
 /** How long a signed order may wait on the page before the proxy refuses it (`order_expired`). */
@@ -67,33 +67,22 @@ export function createShop(o: ShopOptions) {
     orders.set(invoiceId, basket);
     if (orders.size > MAX_REMEMBERED_ORDERS) orders.delete(orders.keys().next().value!);
   };
-  const express = createExpressCheckout({
+  const signNew = shopOrderSigner({
     orderSecret: o.orderSecret,
-    get httpsOrigin() {
-      return o.httpsOrigin;
-    },
+    origin: () => o.httpsOrigin,
     nextInvoice,
     ttlSeconds: ORDER_TTL_S,
-    remember,
   });
+  const express = createExpressCheckout({ orderSecret: o.orderSecret, signNew, remember });
 
   async function createOrder(basket: unknown): Promise<SignedOrder | { error: string }> {
     const priced = priceBasket(basket);
     if ('error' in priced) return priced;
-    const invoiceId = nextInvoice();
-    const expiresAt = Math.floor(Date.now() / 1000) + ORDER_TTL_S;
-    const order = await signOrder(
-      {
-        invoiceId,
-        amount: priced.amount,
-        currency: priced.currency,
-        exp: expiresAt,
-        description: priced.description,
-        backLink: `${o.httpsOrigin}/shop/thanks`,
-        failureBackLink: `${o.httpsOrigin}/shop/payment-failed`,
-      },
-      o.orderSecret,
-    );
+    const { order, invoiceId, expiresAt } = await signNew({
+      amount: priced.amount,
+      currency: priced.currency,
+      description: priced.description,
+    });
     remember(invoiceId, priced);
     return { ...priced, order, invoiceId, expiresAt };
   }

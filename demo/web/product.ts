@@ -118,17 +118,16 @@ function reprice(what: string, change: Record<string, unknown>): Promise<Pick<Re
   });
 }
 
-const detail = detailText;
 button.addEventListener('epay-shipping-contact', (e) => {
-  log.add('event', 'epay-shipping-contact', detail(e));
+  log.add('event', 'epay-shipping-contact', detailText(e));
   e.detail.updateWith(reprice('address', { contact: e.detail.contact }));
 });
 button.addEventListener('epay-shipping-method', (e) => {
-  log.add('event', 'epay-shipping-method', detail(e));
+  log.add('event', 'epay-shipping-method', detailText(e));
   e.detail.updateWith(reprice('delivery', { shippingMethod: e.detail.method.identifier }));
 });
 button.addEventListener('epay-coupon-code', (e) => {
-  log.add('event', 'epay-coupon-code', detail(e));
+  log.add('event', 'epay-coupon-code', detailText(e));
   e.detail.updateWith(reprice('coupon', { couponCode: e.detail.couponCode }));
 });
 
