@@ -34,6 +34,9 @@ import { WEBHOOK_SECRET } from '../test/webhook-receiver.js';
 import { isMain, median, report, timeOps, type BenchRow, type Timing } from './measure.js';
 import { startWebhookSink } from './webhook-sink.js';
 
+/** Longest wait for the events of a run to drain. */
+const DRAIN_LIMIT_MS = 60_000;
+
 /** Target of issue 7: the whole payment's CPU under 1 ms on the 2-core machine. */
 export const CPU_PER_PAYMENT_TARGET_US = 1_000;
 /** Payments per round and rounds (the median round is reported). */
@@ -110,9 +113,12 @@ function instantBank(publicKey: KeyObject, metrics?: ProxyMetrics): EpayClient {
 async function drained(app: object): Promise<void> {
   const events = eventsOf(app);
   if (!events) throw new Error('no event service: WEBHOOK_URL is not set');
+  // A delivery stuck past this would hang the bench: say so instead.
+  const end = Date.now() + DRAIN_LIMIT_MS;
   for (;;) {
     const p = await events.pending();
     if (p.checks === 0 && p.deliveries === 0) return;
+    if (Date.now() > end) throw new Error(`events still pending after ${DRAIN_LIMIT_MS} ms: ${JSON.stringify(p)}`);
     await new Promise((r) => setTimeout(r, 1));
   }
 }

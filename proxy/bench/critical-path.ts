@@ -17,6 +17,9 @@ import { WEBHOOK_SECRET } from '../test/webhook-receiver.js';
 import { isMain, median, report, type BenchRow } from './measure.js';
 import { startWebhookSink } from './webhook-sink.js';
 
+/** Longest wait for the events of a run to drain. */
+const DRAIN_LIMIT_MS = 60_000;
+
 /** What issue 7 injects per bank call. */
 export const BANK_LATENCY_MS = 150;
 /** Payments per variant; the variants alternate so a busy moment hurts both alike. */
@@ -58,9 +61,12 @@ async function quiet(s: Stack): Promise<void> {
   const events = eventsOf(s.app);
   if (!events) return;
   await s.bank.flushNotifications();
+  // A delivery stuck past this would hang the bench: say so instead.
+  const end = Date.now() + DRAIN_LIMIT_MS;
   for (;;) {
     const p = await events.pending();
     if (p.checks === 0 && p.deliveries === 0) return;
+    if (Date.now() > end) throw new Error(`events still pending after ${DRAIN_LIMIT_MS} ms: ${JSON.stringify(p)}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +15,7 @@ import {
   type FakeEpay,
   type FakeEpayOptions,
 } from '@epay-applepay/sandbox';
-import { ORDER_SECRET } from '../test/harness.js';
+import { freePort, ORDER_SECRET } from '../test/harness.js';
 import { startRedisServer, type RedisServer } from '../test/redis-server.js';
 
 const PROXY_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,17 +40,6 @@ export interface BenchStack {
   /** Milliseconds from spawning the proxy's process to its first 200 on /healthz. */
   startMs: number;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 /**
